@@ -14,11 +14,45 @@ void f32_vclamp(size_t n, const float* x, float* y, float lo, float hi) {
   for (size_t i = 0; i < n; ++i) y[i] = std::min(std::max(x[i], lo), hi);
 }
 
+void f32_vadd(size_t n, const float* a, const float* b, float* y) {
+  for (size_t i = 0; i < n; ++i) y[i] = a[i] + b[i];
+}
+
+void f32_vsub(size_t n, const float* a, const float* b, float* y) {
+  for (size_t i = 0; i < n; ++i) y[i] = a[i] - b[i];
+}
+
+void f32_vmul(size_t n, const float* a, const float* b, float* y) {
+  for (size_t i = 0; i < n; ++i) y[i] = a[i] * b[i];
+}
+
+void f32_vmuladd(size_t n, const float* a, const float* b, const float* c, float* y) {
+  for (size_t i = 0; i < n; ++i) y[i] = a[i] * b[i] + c[i];
+}
+
+void f32_vaffine(size_t n, const float* x, float* y, float a, float b) {
+  for (size_t i = 0; i < n; ++i) y[i] = a * x[i] + b;
+}
+
+void f32_vgru_update(size_t n, const float* z, const float* h, const float* c, float* y) {
+  for (size_t i = 0; i < n; ++i) y[i] = (1.0f - z[i]) * h[i] + z[i] * c[i];
+}
+
+void f32_channel_mean(size_t n, size_t channels, const float* x, size_t x_stride, float* y, size_t y_stride) {
+  for (size_t i = 0; i < n; ++i) {
+    float sum = 0.0f;
+    for (size_t c = 0; c < channels; ++c) sum += x[i * x_stride + c];
+    y[i * y_stride] = sum / static_cast<float>(channels);
+  }
+}
+
 }  // namespace ref
 
 EltwiseKernels eltwise_kernels(Isa isa) {
   return select_table(
-      isa, [] { return EltwiseKernels{ref::f32_vunary, ref::f32_vclamp}; },
+      isa, [] { return EltwiseKernels{ref::f32_vunary,  ref::f32_vclamp,      ref::f32_vadd,
+                              ref::f32_vsub,    ref::f32_vmul,        ref::f32_vmuladd,
+                              ref::f32_vaffine, ref::f32_vgru_update, ref::f32_channel_mean}; },
       [](auto arch) { return eltwise_table<decltype(arch)>(); });
 }
 

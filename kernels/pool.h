@@ -1,0 +1,41 @@
+// Average pooling of an NHWC image: 2x2 stride 2 with ceil_mode=True and count_include_pad=False
+// (the odd last row/column averages only the pixels that exist), and global average pooling.
+#pragma once
+
+#include <cstddef>
+
+#include "kernels/isa.h"
+
+namespace matte {
+
+struct PoolParams {
+  size_t in_h, in_w, channels;
+};
+
+// ceil(in/2): ceil_mode keeps the half window at an odd edge.
+inline size_t avgpool_2x2s2_output_size(size_t in) { return (in + 1) / 2; }
+
+struct PoolKernels {
+  // Output rows [y_begin, y_end) of the ceil(in_h/2) x ceil(in_w/2) result; pixel strides in floats.
+  void (*f32_avgpool_2x2s2)(const PoolParams& p, const float* x, size_t x_stride, float* y, size_t y_stride,
+                            size_t y_begin, size_t y_end);
+  // y[c] = mean over all in_h·in_w pixels of channel c.
+  void (*f32_global_avgpool)(const PoolParams& p, const float* x, size_t x_stride, float* y);
+};
+
+namespace ref {
+void f32_avgpool_2x2s2(const PoolParams& p, const float* x, size_t x_stride, float* y, size_t y_stride, size_t y_begin,
+                       size_t y_end);
+void f32_global_avgpool(const PoolParams& p, const float* x, size_t x_stride, float* y);
+}  // namespace ref
+
+template <class Arch>
+PoolKernels pool_table();
+extern template PoolKernels pool_table<Avx512Arch>();
+extern template PoolKernels pool_table<Avx2Arch>();
+
+PoolKernels pool_kernels(Isa isa);
+// The active ISA's table, chosen once.
+const PoolKernels& pool();
+
+}  // namespace matte

@@ -1,0 +1,50 @@
+#include "kernels/pool.h"
+
+namespace matte {
+
+namespace ref {
+
+void f32_avgpool_2x2s2(const PoolParams& p, const float* x, size_t x_stride, float* y, size_t y_stride, size_t y_begin,
+                       size_t y_end) {
+  const size_t row = p.in_w * x_stride, out_w = avgpool_2x2s2_output_size(p.in_w);
+  for (size_t oy = y_begin; oy < y_end; ++oy) {
+    const size_t rows = 2 * oy + 1 < p.in_h ? 2 : 1;
+    for (size_t ox = 0; ox < out_w; ++ox) {
+      const size_t cols = 2 * ox + 1 < p.in_w ? 2 : 1;
+      const float* in = x + 2 * oy * row + 2 * ox * x_stride;
+      float* out = y + (oy * out_w + ox) * y_stride;
+      const float count = static_cast<float>(rows * cols);
+      for (size_t c = 0; c < p.channels; ++c) {
+        // Window order, row by row, as ONNX Runtime sums it.
+        float sum = 0.0f;
+        for (size_t r = 0; r < rows; ++r)
+          for (size_t s = 0; s < cols; ++s) sum += in[r * row + s * x_stride + c];
+        out[c] = sum / count;
+      }
+    }
+  }
+}
+
+void f32_global_avgpool(const PoolParams& p, const float* x, size_t x_stride, float* y) {
+  const size_t n = p.in_h * p.in_w;
+  for (size_t c = 0; c < p.channels; ++c) {
+    float sum = 0.0f;
+    for (size_t i = 0; i < n; ++i) sum += x[i * x_stride + c];
+    y[c] = sum / static_cast<float>(n);
+  }
+}
+
+}  // namespace ref
+
+PoolKernels pool_kernels(Isa isa) {
+  return select_table(
+      isa, [] { return PoolKernels{ref::f32_avgpool_2x2s2, ref::f32_global_avgpool}; },
+      [](auto arch) { return pool_table<decltype(arch)>(); });
+}
+
+const PoolKernels& pool() {
+  static const PoolKernels table = pool_kernels(active_isa());
+  return table;
+}
+
+}  // namespace matte

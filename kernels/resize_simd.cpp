@@ -1,0 +1,71 @@
+// Built once per ISA (MATTE_ARCH); see eltwise_simd.cpp.
+#include <algorithm>
+
+#include "kernels/resize.h"
+#include "kernels/simd_lanes.hpp"
+
+namespace matte {
+
+namespace simd {
+
+// Vectorised over channels. The x taps are the same for every row, so the output is walked in
+// column chunks whose taps sit on the stack: no per-pixel division, no caller buffer. kC > 0 fixes
+// the channel count at compile time so the channel loop of small images unrolls away.
+template <class Arch, size_t kC>
+void resize_bilinear(const ResizeParams& p, const float* x, size_t x_stride, float* y, size_t y_stride,
+                     size_t y_begin, size_t y_end) {
+  const size_t channels = kC > 0 ? kC : p.channels;
+  constexpr size_t kChunk = 64;
+  size_t off0[kChunk], off1[kChunk];
+  float wx0[kChunk], wx1[kChunk];
+  const size_t row = p.in_w * x_stride;
+  for (size_t x_begin = 0; x_begin < p.out_w; x_begin += kChunk) {
+    const size_t nx = std::min(kChunk, p.out_w - x_begin);
+    for (size_t j = 0; j < nx; ++j) {
+      const ResizeTap tx = resize_tap(x_begin + j, p.out_w, p.in_w, p.scale_x);
+      off0[j] = tx.i0 * x_stride;
+      off1[j] = tx.i1 * x_stride;
+      wx0[j] = tx.w0;
+      wx1[j] = tx.w1;
+    }
+    for (size_t oy = y_begin; oy < y_end; ++oy) {
+      const ResizeTap ty = resize_tap(oy, p.out_h, p.in_h, p.scale_y);
+      const float* r0 = x + ty.i0 * row;
+      const float* r1 = x + ty.i1 * row;
+      float* out = y + (oy * p.out_w + x_begin) * y_stride;
+      for (size_t j = 0; j < nx; ++j, out += y_stride) {
+        const float *a = r0 + off0[j], *b = r0 + off1[j], *c = r1 + off0[j], *d = r1 + off1[j];
+        const float w00 = wx0[j] * ty.w0, w01 = wx1[j] * ty.w0, w10 = wx0[j] * ty.w1, w11 = wx1[j] * ty.w1;
+        for_lanes<Arch>(channels, [&](auto lanes, size_t ch) {
+          using L = decltype(lanes);
+          auto v = L::mul(L::set1(w00), L::load(a + ch));
+          v = L::fma(L::set1(w01), L::load(b + ch), v);
+          v = L::fma(L::set1(w10), L::load(c + ch), v);
+          v = L::fma(L::set1(w11), L::load(d + ch), v);
+          L::store(out + ch, v);
+        });
+      }
+    }
+  }
+}
+
+template <class Arch>
+void f32_resize_bilinear(const ResizeParams& p, const float* x, size_t x_stride, float* y, size_t y_stride,
+                         size_t y_begin, size_t y_end) {
+  switch (p.channels) {
+    case 3: return resize_bilinear<Arch, 3>(p, x, x_stride, y, y_stride, y_begin, y_end);
+    case 4: return resize_bilinear<Arch, 4>(p, x, x_stride, y, y_stride, y_begin, y_end);
+    default: return resize_bilinear<Arch, 0>(p, x, x_stride, y, y_stride, y_begin, y_end);
+  }
+}
+
+}  // namespace simd
+
+template <class Arch>
+ResizeKernels resize_table() {
+  return {simd::f32_resize_bilinear<Arch>};
+}
+
+template ResizeKernels resize_table<MATTE_ARCH>();
+
+}  // namespace matte

@@ -1,0 +1,128 @@
+#include "kernels/resize.h"
+#include "tests/kernels/kernel_test_util.h"
+
+namespace matte {
+
+namespace {
+
+// Runs the reference and table `k` on the same poisoned buffers; x and y are channel slices
+// (offset 1) of wider pixels when pad > 0.
+void check_resize(const ResizeKernels& k, const ResizeParams& p, size_t pad, size_t y_begin, size_t y_end) {
+  const size_t xs = p.channels + pad, ys = p.channels + pad;
+  const size_t off = pad > 0 ? 1 : 0;
+  const auto x = test::random_floats(p.in_h * p.in_w * xs, static_cast<uint32_t>(p.in_h * 131 + p.in_w * 7 + xs));
+  auto want = test::poisoned(p.out_h * p.out_w * ys + 1), got = want;
+  ref::f32_resize_bilinear(p, x.data() + off, xs, want.data() + off, ys, y_begin, y_end);
+  k.f32_resize_bilinear(p, x.data() + off, xs, got.data() + off, ys, y_begin, y_end);
+  test::check_close(got, want, 1e-5f, 1e-5f);
+}
+
+// A single-channel image with the given values, resized by the reference.
+std::vector<float> ref_resize(const ResizeParams& p, const std::vector<float>& x) {
+  auto y = test::poisoned(p.out_h * p.out_w * p.channels);
+  ref::f32_resize_bilinear(p, x.data(), p.channels, y.data(), p.channels, 0, p.out_h);
+  return y;
+}
+
+}  // namespace
+
+TEST_CASE("resize_output_size and the by-scale / to-size parameters") {
+  CHECK(resize_output_size(5, 0.4f) == 2);
+  CHECK(resize_output_size(5, 0.5f) == 2);
+  CHECK(resize_output_size(1080, 0.25f) == 270);
+  CHECK(resize_output_size(17, 2.0f) == 34);
+  const ResizeParams s = resize_by_scale(1080, 1920, 3, 0.25f, 0.25f);
+  CHECK(s.out_h == 270);
+  CHECK(s.out_w == 480);
+  CHECK(s.scale_x == 0.25f);
+  const ResizeParams t = resize_to_size(5, 5, 1, 2, 3);
+  CHECK(t.scale_y == 2.0f / 5.0f);
+  CHECK(t.scale_x == 3.0f / 5.0f);
+}
+
+TEST_CASE("f32_resize_bilinear reference: 2x2 -> 4x4 upsampling by hand") {
+  const ResizeParams p = resize_by_scale(2, 2, 1, 2.0f, 2.0f);
+  REQUIRE(p.out_h == 4);
+  REQUIRE(p.out_w == 4);
+  // Source coordinates -0.25 (clamped to 0), 0.25, 0.75, 1.25 (clamped to 1) on each axis.
+  const std::vector<float> want = {1.0f, 1.25f, 1.75f, 2.0f, 1.5f, 1.75f, 2.25f, 2.5f,
+                                   2.5f, 2.75f, 3.25f, 3.5f, 3.0f, 3.25f, 3.75f, 4.0f};
+  test::check_close(ref_resize(p, {1.0f, 2.0f, 3.0f, 4.0f}), want, 0.0f, 0.0f);
+  for (Isa isa : test::vector_isas()) {
+    CAPTURE(isa_name(isa));
+    auto got = test::poisoned(16);
+    const std::vector<float> x = {1.0f, 2.0f, 3.0f, 4.0f};
+    resize_kernels(isa).f32_resize_bilinear(p, x.data(), 1, got.data(), 1, 0, 4);
+    test::check_close(got, want, 0.0f, 0.0f);
+  }
+}
+
+TEST_CASE("f32_resize_bilinear reference: 5 -> 2 downsampling by scale and by size") {
+  // On a ramp the output equals the source coordinate.
+  const std::vector<float> ramp = {0.0f, 1.0f, 2.0f, 3.0f, 4.0f};
+  // Scale 0.4 and size 2 agree: 2/5 is the same float as 0.4. Coordinates 0.5/0.4-0.5, 1.5/0.4-0.5.
+  const ResizeParams by_scale = resize_by_scale(1, 5, 1, 1.0f, 0.4f);
+  const ResizeParams by_size = resize_to_size(1, 5, 1, 1, 2);
+  REQUIRE(by_scale.out_w == 2);
+  test::check_close(ref_resize(by_scale, ramp), {0.75f, 3.25f}, 1e-6f, 0.0f);
+  test::check_close(ref_resize(by_size, ramp), {0.75f, 3.25f}, 1e-6f, 0.0f);
+  // Scale 0.5 also gives 2 outputs, but the coordinate uses the given scale: 0.5/0.5-0.5, 1.5/0.5-0.5.
+  const ResizeParams half = resize_by_scale(1, 5, 1, 1.0f, 0.5f);
+  REQUIRE(half.out_w == 2);
+  test::check_close(ref_resize(half, ramp), {0.5f, 2.5f}, 0.0f, 0.0f);
+}
+
+TEST_CASE("f32_resize_bilinear reference: output length 1 samples source index 0") {
+  // 3x4 image, value 10·row + col.
+  std::vector<float> x;
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 4; ++c) x.push_back(static_cast<float>(10 * r + c));
+  test::check_close(ref_resize(resize_to_size(3, 4, 1, 1, 1), x), {0.0f}, 0.0f, 0.0f);
+  test::check_close(ref_resize(resize_by_scale(3, 4, 1, 0.34f, 0.25f), x), {0.0f}, 0.0f, 0.0f);
+  // One row out, columns at 2/4 scale: x coordinates 0.5, 2.5.
+  test::check_close(ref_resize(resize_to_size(3, 4, 1, 1, 2), x), {0.5f, 2.5f}, 0.0f, 0.0f);
+}
+
+TEST_CASE("f32_resize_bilinear matches the reference over shapes, channels and strides") {
+  struct Shape {
+    size_t in_h, in_w, out_h, out_w;
+  };
+  const Shape shapes[] = {{1, 1, 1, 1}, {1, 1, 3, 5},  {2, 2, 4, 4},  {5, 7, 10, 14}, {7, 5, 3, 2},
+                          {9, 1, 4, 1}, {1, 9, 1, 17}, {6, 6, 1, 1},  {4, 3, 9, 7},   {17, 30, 34, 60}};
+  for (Isa isa : test::vector_isas()) {
+    const ResizeKernels k = resize_kernels(isa);
+    for (const Shape& s : shapes) {
+      for (size_t c : {1, 3, 4, 5, 8, 12, 16, 17, 32, 40, 80}) {
+        for (size_t pad : {0, 3}) {
+          CAPTURE(isa_name(isa));
+          CAPTURE(s.in_h);
+          CAPTURE(s.in_w);
+          CAPTURE(s.out_h);
+          CAPTURE(s.out_w);
+          CAPTURE(c);
+          CAPTURE(pad);
+          check_resize(k, resize_to_size(s.in_h, s.in_w, c, s.out_h, s.out_w), pad, 0, s.out_h);
+          // A row sub-range, as a thread would get.
+          if (s.out_h > 2) check_resize(k, resize_to_size(s.in_h, s.in_w, c, s.out_h, s.out_w), pad, 1, s.out_h - 1);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("f32_resize_bilinear matches the reference by scale factor") {
+  for (Isa isa : test::vector_isas()) {
+    const ResizeKernels k = resize_kernels(isa);
+    for (float scale : {0.25f, 0.4f, 0.5f, 2.0f, 4.0f}) {
+      for (size_t c : {3, 4, 128}) {
+        CAPTURE(isa_name(isa));
+        CAPTURE(scale);
+        CAPTURE(c);
+        const ResizeParams p = resize_by_scale(13, 11, c, scale, scale);
+        check_resize(k, p, 2, 0, p.out_h);
+      }
+    }
+  }
+}
+
+}  // namespace matte
