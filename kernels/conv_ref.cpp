@@ -1,0 +1,79 @@
+#include <algorithm>
+
+#include "kernels/conv.h"
+
+namespace matte {
+
+size_t conv_panels_size(size_t nr, size_t cout, size_t cin, size_t k) {
+  size_t floats = 0;
+  for (size_t c0 = 0, w = 0; c0 < cout; c0 += w) floats += (w = conv_panel_width(nr, cout - c0));
+  return floats * (1 + k * k * cin);
+}
+
+void pack_conv_panels(size_t nr, size_t cout, size_t cin, size_t k, const float* weights, const float* bias,
+                      float* packed) {
+  const size_t taps = k * k;
+  for (size_t c0 = 0, width = 0; c0 < cout; c0 += width) {
+    width = conv_panel_width(nr, cout - c0);
+    const size_t n = std::min(width, cout - c0);
+    // Every panel before this one is full, so its offset follows from c0.
+    float* panel = packed + c0 * (1 + taps * cin);
+    std::fill(panel, panel + width * (1 + taps * cin), 0.0f);
+    for (size_t j = 0; j < n; ++j) {
+      panel[j] = bias ? bias[c0 + j] : 0.0f;
+      for (size_t ci = 0; ci < cin; ++ci)
+        for (size_t t = 0; t < taps; ++t)
+          panel[width + (t * cin + ci) * width + j] = weights[((c0 + j) * cin + ci) * taps + t];
+    }
+  }
+}
+
+namespace ref {
+
+size_t f32_conv_kxk_packed_size(size_t cout, size_t cin, size_t k) { return conv_panels_size(1, cout, cin, k); }
+
+void pack_f32_conv_kxk(size_t cout, size_t cin, size_t k, const float* weights, const float* bias, float* packed) {
+  pack_conv_panels(1, cout, cin, k, weights, bias, packed);
+}
+
+void f32_conv_kxk(const ConvParams& p, const float* input, const float* packed, float* output, size_t y_begin,
+                  size_t y_end) {
+  const size_t k = p.kernel, per_channel = 1 + k * k * p.cin;
+  for (size_t oy = y_begin; oy < y_end; ++oy) {
+    for (size_t ox = 0; ox < p.out_w; ++ox) {
+      float* out = output + (oy * p.out_w + ox) * p.out_stride;
+      for (size_t co = 0; co < p.cout; ++co) {
+        const float* w = packed + co * per_channel;
+        float acc = w[0];
+        for (size_t ky = 0; ky < k; ++ky) {
+          const ptrdiff_t iy = ptrdiff_t(oy * p.stride + ky * p.dilation) - ptrdiff_t(p.pad_top);
+          if (iy < 0 || iy >= ptrdiff_t(p.in_h)) continue;
+          for (size_t kx = 0; kx < k; ++kx) {
+            const ptrdiff_t ix = ptrdiff_t(ox * p.stride + kx * p.dilation) - ptrdiff_t(p.pad_left);
+            if (ix < 0 || ix >= ptrdiff_t(p.in_w)) continue;
+            const float* in = input + (size_t(iy) * p.in_w + size_t(ix)) * p.in_stride;
+            const float* wt = w + 1 + (ky * k + kx) * p.cin;
+            for (size_t ci = 0; ci < p.cin; ++ci) acc += in[ci] * wt[ci];
+          }
+        }
+        out[co] = act_ref(p.act, acc);
+      }
+    }
+  }
+}
+
+}  // namespace ref
+
+ConvKernels conv_kernels(Isa isa) {
+  return select_table(
+      isa,
+      [] { return ConvKernels{ref::f32_conv_kxk_packed_size, ref::pack_f32_conv_kxk, ref::f32_conv_kxk}; },
+      [](auto arch) { return conv_table<decltype(arch)>(); });
+}
+
+const ConvKernels& conv() {
+  static const ConvKernels table = conv_kernels(active_isa());
+  return table;
+}
+
+}  // namespace matte
