@@ -10,10 +10,14 @@ namespace matte {
 
 enum class Act : uint8_t { none, relu, hardswish, hardsigmoid, sigmoid, tanh };
 
-// ONNX HardSigmoid as exported from PyTorch: max(0, min(1, x/6 + 1/2)).
-inline float hardsigmoid_ref(float x) { return std::min(std::max(x * (1.0f / 6.0f) + 0.5f, 0.0f), 1.0f); }
+// Forced inline: the per-ISA kernel files include this too, and an out-of-line copy built with
+// AVX-512 flags must never be the one the linker keeps for other callers.
+#define MATTE_ALWAYS_INLINE [[gnu::always_inline]] inline
 
-inline float act_ref(Act act, float x) {
+// ONNX HardSigmoid as exported from PyTorch: max(0, min(1, x/6 + 1/2)).
+MATTE_ALWAYS_INLINE float hardsigmoid_ref(float x) { return std::min(std::max(x * (1.0f / 6.0f) + 0.5f, 0.0f), 1.0f); }
+
+MATTE_ALWAYS_INLINE float act_ref(Act act, float x) {
   switch (act) {
     case Act::none: return x;
     case Act::relu: return std::max(x, 0.0f);

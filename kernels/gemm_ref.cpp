@@ -1,0 +1,57 @@
+#include "kernels/gemm.h"
+
+#include <algorithm>
+
+namespace matte {
+
+namespace ref {
+
+size_t f32_gemm_packed_size(size_t cin, size_t cout) { return cin * cout; }
+
+void f32_gemm_pack(size_t cin, size_t cout, const float* w, float* packed) {
+  std::copy(w, w + cin * cout, packed);
+}
+
+void f32_gemm(size_t p, const float* in, const float* packed, const float* residual, float* out,
+              const GemmParams& prm) {
+  for (size_t i = 0; i < p; ++i) {
+    const float* x = in + i * prm.in_stride;
+    for (size_t co = 0; co < prm.cout; ++co) {
+      const float* w = packed + co * prm.cin;
+      float acc = prm.bias ? prm.bias[co] : 0.0f;
+      for (size_t ci = 0; ci < prm.cin; ++ci) acc += x[ci] * (prm.scale ? w[ci] * prm.scale[ci] : w[ci]);
+      acc = act_ref(prm.act, acc);
+      if (residual) acc += residual[i * prm.res_stride + co];
+      out[i * prm.out_stride + co] = acc;
+    }
+  }
+}
+
+size_t f32_fma_peak(size_t iterations, float* sink) {
+  constexpr size_t kChains = 8;
+  float acc[kChains];
+  const float a = *sink, b = 1.0f - *sink;
+  for (size_t c = 0; c < kChains; ++c) acc[c] = static_cast<float>(c);
+  for (size_t it = 0; it < iterations; ++it)
+    for (size_t c = 0; c < kChains; ++c) acc[c] = acc[c] * a + b;
+  float sum = 0.0f;
+  for (float x : acc) sum += x;
+  *sink = sum;
+  return iterations * kChains * 2;
+}
+
+}  // namespace ref
+
+GemmKernels gemm_kernels(Isa isa) {
+  return select_table(
+      isa,
+      [] { return GemmKernels{ref::f32_gemm_packed_size, ref::f32_gemm_pack, ref::f32_gemm, ref::f32_fma_peak}; },
+      [](auto arch) { return gemm_table<decltype(arch)>(); });
+}
+
+const GemmKernels& gemm() {
+  static const GemmKernels table = gemm_kernels(active_isa());
+  return table;
+}
+
+}  // namespace matte
