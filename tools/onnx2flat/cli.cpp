@@ -1,0 +1,77 @@
+#include "tools/onnx2flat/cli.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "engine/error.h"
+#include "engine/weight_file.h"
+#include "tools/onnx2flat/convert.h"
+
+namespace matte {
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: onnx2flat IN.onnx OUT.safetensors   convert an RVM MobileNetV3 ONNX file\n"
+    "       onnx2flat --dump IN.onnx            list the graph's nodes and initializers\n";
+
+int usage(std::ostream& err, const std::string& problem) {
+  err << "onnx2flat: " << problem << "\n" << kUsage;
+  return 2;
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code ec;
+  if (std::filesystem::equivalent(a, b, ec)) return true;
+  // Neither exists yet: compare the absolute, normalised paths.
+  const auto normal = [&](const std::string& p) {
+    return std::filesystem::weakly_canonical(std::filesystem::absolute(p, ec), ec);
+  };
+  return normal(a) == normal(b);
+}
+
+void dump(const std::string& path, std::ostream& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open file");
+  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  convert::dump_model(convert::parse_onnx(bytes, path), out);
+}
+
+void convert_file(const std::string& in, const std::string& out_path, std::ostream& out) {
+  const auto start = std::chrono::steady_clock::now();
+  const ConvertedModel model = convert_onnx(in);
+  write_weight_file(out_path, model.metadata, model.tensors);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  out << "onnx2flat: wrote " << out_path << " (" << model.tensors.size() << " tensors, "
+      << std::filesystem::file_size(out_path) << " bytes) in " << std::fixed << std::setprecision(2) << seconds
+      << " s\n";
+}
+
+}  // namespace
+
+int run_onnx2flat(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (args.size() != 2) return usage(err, "expected two arguments");
+  try {
+    if (args[0].starts_with("-") && args[0] != "--dump") return usage(err, "unknown option " + args[0]);
+    if (args[0] == "--dump") {
+      dump(args[1], out);
+    } else {
+      if (same_file(args[0], args[1])) return usage(err, "output " + args[1] + " is the input file");
+      convert_file(args[0], args[1], out);
+    }
+  } catch (const Error& e) {
+    err << "onnx2flat: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    err << "onnx2flat: " << args.back() << ": " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace matte

@@ -1,0 +1,294 @@
+#include "tools/onnx2flat/onnx_graph.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format.h>
+
+#include <bit>
+#include <climits>
+#include <cstring>
+
+#include "engine/error.h"
+
+namespace matte::convert {
+
+namespace {
+
+using google::protobuf::internal::WireFormat;
+using google::protobuf::internal::WireFormatLite;
+
+// Walks the top-level fields of a ModelProto without parsing them, to tell a file cut short
+// ("truncated") from bytes that never were ONNX.
+std::string diagnose_unparsable(std::span<const uint8_t> bytes) {
+  google::protobuf::io::CodedInputStream in(bytes.data(), static_cast<int>(bytes.size()));
+  const auto* descriptor = onnx::ModelProto::descriptor();
+  bool any_field = false;
+  while (true) {
+    const uint32_t tag = in.ReadTag();
+    if (tag == 0) return in.ExpectAtEnd() ? "corrupt ONNX model" : "not an ONNX model";
+    const auto* field = descriptor->FindFieldByNumber(static_cast<int>(WireFormatLite::GetTagFieldNumber(tag)));
+    if (field == nullptr || WireFormatLite::GetTagWireType(tag) != WireFormat::WireTypeForField(field)) {
+      return "not an ONNX model";
+    }
+    uint64_t value = 0;
+    uint32_t length = 0;
+    bool ok = true;
+    if (field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_INT64) {
+      ok = in.ReadVarint64(&value);
+    } else {
+      ok = in.ReadVarint32(&length) && in.Skip(static_cast<int>(length));
+    }
+    if (!ok) return any_field ? "truncated ONNX file" : "not an ONNX model";
+    any_field = true;
+  }
+}
+
+}  // namespace
+
+onnx::ModelProto parse_onnx(std::span<const uint8_t> bytes, const std::string& origin) {
+  if (bytes.size() > static_cast<size_t>(INT_MAX)) throw Error(origin + ": file too large for protobuf (over 2 GB)");
+  onnx::ModelProto model;
+  google::protobuf::io::CodedInputStream in(bytes.data(), static_cast<int>(bytes.size()));
+  in.SetTotalBytesLimit(INT_MAX);
+  if (bytes.empty()) throw Error(origin + ": empty file, not an ONNX model");
+  if (!model.ParseFromCodedStream(&in) || !in.ConsumedEntireMessage()) {
+    throw Error(origin + ": " + diagnose_unparsable(bytes));
+  }
+  // Arbitrary bytes occasionally parse as a protobuf message; a real model has all of these.
+  if (model.ir_version() <= 0 || !model.has_graph() || model.graph().node_size() == 0 ||
+      model.opset_import_size() == 0) {
+    throw Error(origin + ": not an ONNX model (no ir_version, opset or graph nodes)");
+  }
+  return model;
+}
+
+float half_to_float(uint16_t bits) {
+  const uint32_t sign = uint32_t{bits & 0x8000u} << 16;
+  const uint32_t exponent = (bits >> 10) & 0x1f;
+  uint32_t mantissa = bits & 0x3ff;
+  uint32_t out;
+  if (exponent == 0x1f) {
+    out = sign | 0x7f800000u | mantissa << 13;
+  } else if (exponent != 0) {
+    out = sign | (exponent + 112) << 23 | mantissa << 13;
+  } else if (mantissa == 0) {
+    out = sign;
+  } else {
+    // Subnormal half: normalise into a float exponent.
+    int e = -1;
+    do {
+      mantissa <<= 1;
+      ++e;
+    } while ((mantissa & 0x400) == 0);
+    out = sign | static_cast<uint32_t>(112 - e) << 23 | (mantissa & 0x3ff) << 13;
+  }
+  return std::bit_cast<float>(out);
+}
+
+std::vector<int64_t> tensor_dims(const onnx::TensorProto& tensor) {
+  return {tensor.dims().begin(), tensor.dims().end()};
+}
+
+std::vector<float> tensor_values(const onnx::TensorProto& tensor, const std::string& origin) {
+  const std::string what = origin + ": tensor '" + tensor.name() + "'";
+  if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
+    throw Error(what + " uses external data, which is not supported");
+  }
+  size_t count = 1;
+  for (int64_t d : tensor.dims()) {
+    if (d < 0) throw Error(what + " has a negative dimension");
+    count *= static_cast<size_t>(d);
+  }
+  std::vector<float> values(count);
+  const std::string& raw = tensor.raw_data();
+  const auto type = tensor.data_type();
+  if (type == onnx::TensorProto::FLOAT) {
+    if (!raw.empty()) {
+      if (raw.size() != count * 4) throw Error(what + ": raw_data size does not match its shape");
+      std::memcpy(values.data(), raw.data(), raw.size());
+    } else {
+      if (static_cast<size_t>(tensor.float_data_size()) != count)
+        throw Error(what + ": float_data size does not match its shape");
+      std::copy(tensor.float_data().begin(), tensor.float_data().end(), values.begin());
+    }
+    return values;
+  }
+  if (type == onnx::TensorProto::FLOAT16 || type == onnx::TensorProto::BFLOAT16) {
+    const auto widen = [type](uint16_t bits) {
+      return type == onnx::TensorProto::FLOAT16 ? half_to_float(bits) : std::bit_cast<float>(uint32_t{bits} << 16);
+    };
+    if (!raw.empty()) {
+      if (raw.size() != count * 2) throw Error(what + ": raw_data size does not match its shape");
+      for (size_t i = 0; i < count; ++i) {
+        uint16_t bits;
+        std::memcpy(&bits, raw.data() + 2 * i, 2);
+        values[i] = widen(bits);
+      }
+    } else {
+      if (static_cast<size_t>(tensor.int32_data_size()) != count)
+        throw Error(what + ": int32_data size does not match its shape");
+      for (size_t i = 0; i < count; ++i)
+        values[i] = widen(static_cast<uint16_t>(tensor.int32_data(static_cast<int>(i))));
+    }
+    return values;
+  }
+  throw Error(what + " has data type " + onnx::TensorProto::DataType_Name(type) + ", expected FLOAT or FLOAT16");
+}
+
+const onnx::AttributeProto* find_attribute(const onnx::NodeProto& node, const std::string& name) {
+  for (const auto& a : node.attribute()) {
+    if (a.name() == name) return &a;
+  }
+  return nullptr;
+}
+
+int64_t int_attribute(const onnx::NodeProto& node, const std::string& name, int64_t fallback) {
+  const auto* a = find_attribute(node, name);
+  return a ? a->i() : fallback;
+}
+
+float float_attribute(const onnx::NodeProto& node, const std::string& name, float fallback) {
+  const auto* a = find_attribute(node, name);
+  return a ? a->f() : fallback;
+}
+
+std::vector<int64_t> ints_attribute(const onnx::NodeProto& node, const std::string& name) {
+  const auto* a = find_attribute(node, name);
+  if (a == nullptr) return {};
+  return {a->ints().begin(), a->ints().end()};
+}
+
+std::string describe(const onnx::NodeProto& node) {
+  std::string s = node.op_type();
+  if (!node.name().empty()) s += " '" + node.name() + "'";
+  if (node.output_size() > 0) s += " (output '" + node.output(0) + "')";
+  return s;
+}
+
+Graph::Graph(const onnx::GraphProto& graph, std::string origin) : graph_(graph), origin_(std::move(origin)) {
+  for (const auto& t : graph.initializer()) constants_[t.name()] = &t;
+  for (const auto& node : graph.node()) {
+    for (const auto& out : node.output()) producers_[out] = &node;
+    for (const auto& in : node.input()) {
+      if (!in.empty()) consumers_[in].push_back(&node);
+    }
+    if (node.op_type() == "Constant" && node.output_size() == 1) {
+      if (const auto* a = find_attribute(node, "value"); a && a->has_t()) constants_[node.output(0)] = &a->t();
+    }
+    // fp16 exports sometimes widen weights with a Cast; the values are read as float anyway.
+    const bool passes_through = node.op_type() == "Identity" ||
+                                (node.op_type() == "Cast" && int_attribute(node, "to", 0) == onnx::TensorProto::FLOAT);
+    if (passes_through && node.input_size() == 1 && node.output_size() == 1) {
+      if (const auto* t = constant(node.input(0))) constants_[node.output(0)] = t;
+    }
+  }
+}
+
+const onnx::NodeProto* Graph::producer(const std::string& value) const {
+  const auto it = producers_.find(value);
+  return it == producers_.end() ? nullptr : it->second;
+}
+
+const std::vector<const onnx::NodeProto*>& Graph::consumers(const std::string& value) const {
+  static const std::vector<const onnx::NodeProto*> none;
+  const auto it = consumers_.find(value);
+  return it == consumers_.end() ? none : it->second;
+}
+
+const onnx::TensorProto* Graph::constant(const std::string& value) const {
+  const auto it = constants_.find(value);
+  return it == constants_.end() ? nullptr : it->second;
+}
+
+const onnx::TensorProto& Graph::require_constant(const std::string& value, const onnx::NodeProto& user) const {
+  const auto* t = constant(value);
+  if (t == nullptr) throw Error(origin_ + ": " + describe(user) + " needs tensor '" + value + "', which is missing");
+  return *t;
+}
+
+std::vector<float> Graph::constant_values(const std::string& value, const onnx::NodeProto& user) const {
+  return tensor_values(require_constant(value, user), origin_);
+}
+
+std::vector<int64_t> Graph::constant_dims(const std::string& value, const onnx::NodeProto& user) const {
+  return tensor_dims(require_constant(value, user));
+}
+
+namespace {
+
+std::string join_dims(const std::vector<int64_t>& dims) {
+  std::string s = "[";
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (i) s += ",";
+    s += std::to_string(dims[i]);
+  }
+  return s + "]";
+}
+
+std::string value_info_text(const onnx::ValueInfoProto& v) {
+  std::string s = v.name();
+  if (v.type().has_tensor_type() && v.type().tensor_type().has_shape()) {
+    s += " [";
+    const auto& dims = v.type().tensor_type().shape().dim();
+    for (int i = 0; i < dims.size(); ++i) {
+      s += i ? "," : "";
+      s += dims[i].has_dim_value() ? std::to_string(dims[i].dim_value()) : dims[i].dim_param();
+    }
+    s += "]";
+  }
+  return s;
+}
+
+std::string attribute_text(const onnx::AttributeProto& a) {
+  std::string s = a.name() + "=";
+  switch (a.type()) {
+    case onnx::AttributeProto::INT:
+      return s + std::to_string(a.i());
+    case onnx::AttributeProto::FLOAT:
+      return s + std::to_string(a.f());
+    case onnx::AttributeProto::STRING:
+      return s + "'" + a.s() + "'";
+    case onnx::AttributeProto::INTS:
+      return s + join_dims({a.ints().begin(), a.ints().end()});
+    case onnx::AttributeProto::FLOATS: {
+      s += "[";
+      for (int i = 0; i < a.floats_size(); ++i) {
+        if (i) s += ",";
+        s += std::to_string(a.floats(i));
+      }
+      return s + "]";
+    }
+    case onnx::AttributeProto::TENSOR:
+      return s + "tensor " + onnx::TensorProto::DataType_Name(a.t().data_type()) + join_dims(tensor_dims(a.t()));
+    default:
+      return s + "<" + onnx::AttributeProto::AttributeType_Name(a.type()) + ">";
+  }
+}
+
+}  // namespace
+
+void dump_model(const onnx::ModelProto& model, std::ostream& out) {
+  out << "ir_version " << model.ir_version() << ", producer '" << model.producer_name() << " "
+      << model.producer_version() << "'\n";
+  for (const auto& op : model.opset_import()) out << "opset '" << op.domain() << "' " << op.version() << "\n";
+  const auto& g = model.graph();
+  for (const auto& v : g.input()) out << "input " << value_info_text(v) << "\n";
+  for (const auto& v : g.output()) out << "output " << value_info_text(v) << "\n";
+  for (const auto& t : g.initializer()) {
+    out << "initializer " << t.name() << " " << onnx::TensorProto::DataType_Name(t.data_type())
+        << join_dims(tensor_dims(t)) << "\n";
+  }
+  for (int i = 0; i < g.node_size(); ++i) {
+    const auto& n = g.node(i);
+    out << "#" << i << " " << n.op_type();
+    if (!n.name().empty()) out << " '" << n.name() << "'";
+    out << " (";
+    for (int k = 0; k < n.input_size(); ++k) out << (k ? ", " : "") << n.input(k);
+    out << ") -> (";
+    for (int k = 0; k < n.output_size(); ++k) out << (k ? ", " : "") << n.output(k);
+    out << ")";
+    for (const auto& a : n.attribute()) out << " " << attribute_text(a);
+    out << "\n";
+  }
+}
+
+}  // namespace matte::convert

@@ -1,0 +1,62 @@
+// Reading ONNX files: parsing, tensor data in any storage the exporters use, and a graph index
+// (who produces and who consumes each value) for walking the network's structure.
+#pragma once
+
+#include <onnx/onnx_pb.h>
+
+#include <cstdint>
+#include <map>
+#include <ostream>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace matte::convert {
+
+// Throws Error naming `origin` when the bytes are not a complete ONNX model with a graph.
+onnx::ModelProto parse_onnx(std::span<const uint8_t> bytes, const std::string& origin);
+
+// Values of a FLOAT, FLOAT16 or BFLOAT16 tensor stored as raw_data, float_data or int32_data
+// (fp16 bit patterns). Throws Error naming `origin` for other types or a size mismatch.
+std::vector<float> tensor_values(const onnx::TensorProto& tensor, const std::string& origin);
+std::vector<int64_t> tensor_dims(const onnx::TensorProto& tensor);
+
+float half_to_float(uint16_t bits);
+
+const onnx::AttributeProto* find_attribute(const onnx::NodeProto& node, const std::string& name);
+int64_t int_attribute(const onnx::NodeProto& node, const std::string& name, int64_t fallback);
+float float_attribute(const onnx::NodeProto& node, const std::string& name, float fallback);
+std::vector<int64_t> ints_attribute(const onnx::NodeProto& node, const std::string& name);
+
+class Graph {
+ public:
+  Graph(const onnx::GraphProto& graph, std::string origin);
+
+  const onnx::GraphProto& proto() const { return graph_; }
+  const std::string& origin() const { return origin_; }
+  // nullptr for graph inputs, initializers and names nothing produces.
+  const onnx::NodeProto* producer(const std::string& value) const;
+  const std::vector<const onnx::NodeProto*>& consumers(const std::string& value) const;
+  // An initializer or a Constant node's value, also through Identity or Cast-to-float; nullptr
+  // when `value` is computed.
+  const onnx::TensorProto* constant(const std::string& value) const;
+  // These throw Error naming `user` when the constant is absent.
+  const onnx::TensorProto& require_constant(const std::string& value, const onnx::NodeProto& user) const;
+  std::vector<float> constant_values(const std::string& value, const onnx::NodeProto& user) const;
+  std::vector<int64_t> constant_dims(const std::string& value, const onnx::NodeProto& user) const;
+
+ private:
+  const onnx::GraphProto& graph_;
+  std::string origin_;
+  std::map<std::string, const onnx::NodeProto*> producers_;
+  std::map<std::string, std::vector<const onnx::NodeProto*>> consumers_;
+  std::map<std::string, const onnx::TensorProto*> constants_;
+};
+
+// Human-readable listing: opset, inputs/outputs, initializer shapes, every node with attributes.
+void dump_model(const onnx::ModelProto& model, std::ostream& out);
+
+// "Conv 'name' (output 'x')" for error messages; exporters often leave node names empty.
+std::string describe(const onnx::NodeProto& node);
+
+}  // namespace matte::convert
