@@ -1,0 +1,62 @@
+// Depthwise convolution (one filter per channel), NHWC, square kernel, implicit zero padding,
+// fused per-channel bias and activation. Also serves as the guided filter's box filter
+// (3×3, stride 1, pad 1, weights 1/9, no bias).
+#pragma once
+
+#include <cstddef>
+
+#include "kernels/activation.h"
+#include "kernels/isa.h"
+
+namespace matte {
+
+struct DwConvParams {
+  size_t channels;
+  size_t stride;    // 1 or 2 (any value ≥ 1 works)
+  size_t dilation;  // 1 or 2 (any value ≥ 1 works)
+  // Zero padding before the first row / column; bottom and right padding follow from out_h, out_w.
+  size_t pad_top, pad_left;
+  size_t in_h, in_w;
+  size_t out_h, out_w;
+  // Distance between neighbouring pixels in floats (≥ channels): lets input and output be channel
+  // slices of wider concatenated buffers.
+  size_t in_pixel_stride, out_pixel_stride;
+  Act act;
+};
+
+// Output pixel (y, x) of channel c, tap (ky, kx) reads input (y·stride − pad_top + ky·dilation,
+// x·stride − pad_left + kx·dilation). Weights are packed (dwconv_pack); bias may be null (zero).
+// Only output rows [y_begin, y_end) and channels [0, channels) of each output pixel are written.
+using DwConvFn = void (*)(const DwConvParams& p, const float* input, const float* packed_weights,
+                          const float* bias, float* output, size_t y_begin, size_t y_end);
+
+struct DwConvKernels {
+  DwConvFn f32_dwconv_3x3;
+  DwConvFn f32_dwconv_5x5;
+};
+
+// Packed layout, the same for every ISA: [kernel·kernel taps][channels], tap = ky·kernel + kx, so
+// one vector load fetches a tap for consecutive channels.
+constexpr size_t dwconv_packed_size(size_t channels, size_t kernel) { return kernel * kernel * channels; }
+// From the ONNX layout [channels][1][kernel][kernel] (group = channels).
+void dwconv_pack(size_t channels, size_t kernel, const float* weights, float* packed);
+
+namespace ref {
+void f32_dwconv_3x3(const DwConvParams& p, const float* input, const float* packed_weights, const float* bias,
+                    float* output, size_t y_begin, size_t y_end);
+void f32_dwconv_5x5(const DwConvParams& p, const float* input, const float* packed_weights, const float* bias,
+                    float* output, size_t y_begin, size_t y_end);
+}  // namespace ref
+
+template <class Arch>
+DwConvKernels dwconv_table();
+extern template DwConvKernels dwconv_table<Avx512Arch>();
+extern template DwConvKernels dwconv_table<Avx2Arch>();
+
+DwConvKernels dwconv_kernels(Isa isa);
+// The active ISA's table, chosen once.
+const DwConvKernels& dwconv();
+// The table entry for a kernel size (3 or 5); null for any other size.
+DwConvFn dwconv_for_kernel(const DwConvKernels& table, size_t kernel);
+
+}  // namespace matte
