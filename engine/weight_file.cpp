@@ -33,15 +33,6 @@ constexpr uint64_t kDataAlignment = 64;
 
 std::string errno_text() { return std::strerror(errno); }
 
-std::string shape_text(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i) s += ',';
-    s += std::to_string(shape[i]);
-  }
-  return s + "]";
-}
-
 std::string range_text(uint64_t begin, uint64_t end) {
   std::string s = "[";
   s += std::to_string(begin);

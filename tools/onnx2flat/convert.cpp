@@ -22,15 +22,6 @@ namespace convert {
 
 namespace {
 
-std::string dims_text(const std::vector<int64_t>& dims) {
-  std::string s = "[";
-  for (size_t i = 0; i < dims.size(); ++i) {
-    if (i) s += ",";
-    s += std::to_string(dims[i]);
-  }
-  return s + "]";
-}
-
 const char* act_name(Act act) {
   switch (act) {
     case Act::none:
@@ -108,7 +99,7 @@ ConvWeights conv_weights(const Graph& graph, const ConvMatch& match) {
   ConvWeights w;
   w.weight_shape = graph.constant_dims(conv.input(1), conv);
   w.weight = graph.constant_values(conv.input(1), conv);
-  if (w.weight_shape.size() != 4) throw Error(what + ": weight is " + dims_text(w.weight_shape) + ", not 4-D");
+  if (w.weight_shape.size() != 4) throw Error(what + ": weight is " + shape_text(w.weight_shape) + ", not 4-D");
   const auto cout = static_cast<size_t>(w.weight_shape[0]);
   const auto check_per_channel = [&](const std::vector<float>& v, const std::string& name) {
     if (v.size() != cout) {
@@ -394,7 +385,7 @@ void check_layer(const Graph& graph, const rvm::ConvLayer& layer, const ConvMatc
   const onnx::NodeProto& conv = *m.conv;
   const std::string what = graph.origin() + ": " + std::string(layer.name) + " (" + describe(conv) + ")";
   const auto expect = [&](const std::string& attr, const std::vector<int64_t>& got, const std::vector<int64_t>& want) {
-    if (got != want) throw Error(what + ": " + attr + " " + dims_text(got) + ", expected " + dims_text(want));
+    if (got != want) throw Error(what + ": " + attr + " " + shape_text(got) + ", expected " + shape_text(want));
   };
   const int64_t k = layer.kernel, s = layer.stride, d = layer.dilation, p = layer.pad;
   if (const auto* a = find_attribute(conv, "kernel_shape"))
@@ -444,7 +435,7 @@ ConvertedModel convert_model(const onnx::ModelProto& model, const std::string& o
     const std::string what = origin + ": " + std::string(layer.name) + " (" + describe(*m.conv) + ")";
     if (m.conv->input_size() < 2) throw Error(what + ": no weight input");
     if (const auto dims = graph.constant_dims(m.conv->input(1), *m.conv); dims != rvm::weight_shape(layer)) {
-      throw Error(what + ": weight shape " + dims_text(dims) + ", expected " + dims_text(rvm::weight_shape(layer)));
+      throw Error(what + ": weight shape " + shape_text(dims) + ", expected " + shape_text(rvm::weight_shape(layer)));
     }
     ConvWeights w = conv_weights(graph, m);
     if (w.bias.empty() == layer.bias) throw Error(what + (layer.bias ? ": bias missing" : ": unexpected bias"));

@@ -215,15 +215,6 @@ std::vector<int64_t> Graph::constant_dims(const std::string& value, const onnx::
 
 namespace {
 
-std::string join_dims(const std::vector<int64_t>& dims) {
-  std::string s = "[";
-  for (size_t i = 0; i < dims.size(); ++i) {
-    if (i) s += ",";
-    s += std::to_string(dims[i]);
-  }
-  return s + "]";
-}
-
 std::string value_info_text(const onnx::ValueInfoProto& v) {
   std::string s = v.name();
   if (v.type().has_tensor_type() && v.type().tensor_type().has_shape()) {
@@ -248,7 +239,7 @@ std::string attribute_text(const onnx::AttributeProto& a) {
     case onnx::AttributeProto::STRING:
       return s + "'" + a.s() + "'";
     case onnx::AttributeProto::INTS:
-      return s + join_dims({a.ints().begin(), a.ints().end()});
+      return s + shape_text({a.ints().begin(), a.ints().end()});
     case onnx::AttributeProto::FLOATS: {
       s += "[";
       for (int i = 0; i < a.floats_size(); ++i) {
@@ -258,7 +249,7 @@ std::string attribute_text(const onnx::AttributeProto& a) {
       return s + "]";
     }
     case onnx::AttributeProto::TENSOR:
-      return s + "tensor " + onnx::TensorProto::DataType_Name(a.t().data_type()) + join_dims(tensor_dims(a.t()));
+      return s + "tensor " + onnx::TensorProto::DataType_Name(a.t().data_type()) + shape_text(tensor_dims(a.t()));
     default:
       return s + "<" + onnx::AttributeProto::AttributeType_Name(a.type()) + ">";
   }
@@ -275,7 +266,7 @@ void dump_model(const onnx::ModelProto& model, std::ostream& out) {
   for (const auto& v : g.output()) out << "output " << value_info_text(v) << "\n";
   for (const auto& t : g.initializer()) {
     out << "initializer " << t.name() << " " << onnx::TensorProto::DataType_Name(t.data_type())
-        << join_dims(tensor_dims(t)) << "\n";
+        << shape_text(tensor_dims(t)) << "\n";
   }
   for (int i = 0; i < g.node_size(); ++i) {
     const auto& n = g.node(i);
