@@ -1,0 +1,85 @@
+// The library's public header: a matting session over a converted weight file.
+//
+//   matte::Session s("rvm.safetensors", {.threads = 2});
+//   for (each frame) { matte::Matte m = s.process(matte::Image8::rgb(ptr, w, h, stride)); use m.alpha8 ... }
+//   s.reset();  // at a scene cut
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace matte {
+
+enum class PixelFormat { rgb8, bgr8 };
+
+// Interleaved 8-bit 3-channel pixels with a row stride in bytes (a cv::Mat's buffer, no copy).
+struct Image8 {
+  const uint8_t* data = nullptr;
+  int width = 0, height = 0;
+  size_t row_stride = 0;
+  PixelFormat format = PixelFormat::rgb8;
+};
+
+// Planar float RGB in [0, 1]: three width×height planes, R then G then B (ONNX's NCHW, N = 1).
+struct PlanarImage {
+  const float* data = nullptr;
+  int width = 0, height = 0;
+};
+
+// One frame's result at full resolution.
+struct Matte {
+  int width = 0, height = 0;
+  std::vector<float> alpha;           // width·height, clamped to [0, 1]
+  std::vector<float> foreground;      // planar RGB, 3·width·height, clamped to [0, 1]
+  std::vector<uint8_t> alpha8;        // round(α·255)
+  std::vector<uint8_t> foreground8;   // interleaved, same channel order as the input (RGB for planar input)
+};
+
+// A recurrent state as ONNX lays it out: channels × height × width.
+struct StateView {
+  int channels = 0, height = 0, width = 0;
+  std::vector<float> values;
+};
+
+struct SessionOptions {
+  int threads = 0;                 // 0 = every core
+  float downsample_ratio = 0.0f;   // in (0, 1]; 0 = auto: the downsampled frame's larger side ≤ 512 px
+};
+
+class Session {
+ public:
+  // Throws matte::Error (naming the file) for a missing, broken or non-RVM weight file.
+  explicit Session(const std::string& weight_path, SessionOptions options = {});
+  ~Session();
+  Session(Session&&) noexcept;
+  Session& operator=(Session&&) noexcept;
+
+  // Zero recurrent state, as at the start of a clip (scene cuts).
+  void reset();
+  void set_downsample_ratio(float ratio);  // 0 = auto; throws Error outside (0, 1]
+  // The ratio used for a width×height frame.
+  float downsample_ratio_for(int width, int height) const;
+
+  // Frames of one clip go through in order; the recurrent state carries over. A frame of another
+  // size than the previous one throws Error unless reset() came between.
+  Matte process(const Image8& frame);
+  Matte process(const PlanarImage& frame);
+  // T frames: the encoder runs batched over the chunk, the ConvGRUs step in order.
+  std::vector<Matte> process_chunk(std::span<const Image8> frames);
+
+  // r1..r4 after the last frame (index 0..3), for comparison with the ONNX outputs r1o..r4o.
+  StateView recurrent_state(int index) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// min(1, 512 / max(width, height)): RVM's recommendation as the default ratio.
+float auto_downsample_ratio(int width, int height);
+
+}  // namespace matte
