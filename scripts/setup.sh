@@ -16,3 +16,11 @@ if ((${#missing[@]})); then
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+
+# The ONNX Runtime reference (tools/reference): onnxruntime-node from the lock file. Its install script
+# would download other builds; the CPU library ships in the package, so scripts are skipped.
+ref=tools/reference
+if [[ ! -f $ref/node_modules/.package-lock.json || $ref/package-lock.json -nt $ref/node_modules/.package-lock.json ]]; then
+  (cd "$ref" && npm ci --ignore-scripts --no-audit --no-fund)
+fi
+node "$ref/run_onnx.js" --check
