@@ -1,0 +1,119 @@
+#include "engine/layers.h"
+
+#include <algorithm>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include "kernels/conv.h"
+#include "kernels/dwconv.h"
+#include "kernels/gemm.h"
+
+namespace matte {
+
+namespace {
+
+// Below this many multiply-adds a task costs more to schedule than it saves.
+constexpr size_t kMinTaskWork = 1 << 15;
+
+std::vector<float> copy_bias(std::span<const float> bias, int cout) {
+  std::vector<float> b(static_cast<size_t>(cout), 0.0f);
+  std::copy(bias.begin(), bias.end(), b.begin());
+  return b;
+}
+
+}  // namespace
+
+size_t grain_for(size_t work_per_item) { return std::max<size_t>(1, kMinTaskWork / std::max<size_t>(1, work_per_item)); }
+
+void parallel_ranges(size_t n, size_t min_items, const std::function<void(size_t, size_t)>& f) {
+  if (n == 0) return;
+  if (n <= min_items || tbb::this_task_arena::max_concurrency() == 1) {
+    f(0, n);
+    return;
+  }
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, n, min_items),
+                    [&](const tbb::blocked_range<size_t>& r) { f(r.begin(), r.end()); });
+}
+
+PointwiseConv::PointwiseConv(int cin, int cout, std::span<const float> weights, std::span<const float> bias, Act act)
+    : cin_(cin), cout_(cout), act_(act), bias_(copy_bias(bias, cout)) {
+  const auto& g = gemm();
+  packed_.resize(g.f32_gemm_packed_size(cin, cout));
+  g.f32_gemm_pack(cin, cout, weights.data(), packed_.data());
+}
+
+void PointwiseConv::run(const View& in, const View& out, const float* scale, const View* residual) const {
+  GemmParams p;
+  p.cin = static_cast<size_t>(cin_);
+  p.cout = static_cast<size_t>(cout_);
+  p.in_stride = in.stride;
+  p.out_stride = out.stride;
+  p.res_stride = residual ? residual->stride : 0;
+  p.scale = scale;
+  p.bias = bias_.data();
+  p.act = act_;
+  const auto& g = gemm();
+  parallel_ranges(in.pixels(), grain_for(p.cin * p.cout), [&](size_t b, size_t e) {
+    g.f32_gemm(e - b, in.pixel(b), packed_.data(), residual ? residual->pixel(b) : nullptr, out.pixel(b), p);
+  });
+}
+
+DenseConv::DenseConv(int cin, int cout, int kernel, int stride, int dilation, int pad, std::span<const float> weights,
+                     std::span<const float> bias, Act act)
+    : cin_(cin), cout_(cout), kernel_(kernel), stride_(stride), dilation_(dilation), pad_(pad), act_(act) {
+  const auto& c = conv();
+  packed_.resize(c.f32_conv_kxk_packed_size(cout, cin, kernel));
+  const std::vector<float> b = copy_bias(bias, cout);
+  c.pack_f32_conv_kxk(cout, cin, kernel, weights.data(), b.data(), packed_.data());
+}
+
+void DenseConv::run(const View& in, const View& out) const {
+  ConvParams p;
+  p.in_h = static_cast<size_t>(in.h);
+  p.in_w = static_cast<size_t>(in.w);
+  p.cin = static_cast<size_t>(cin_);
+  p.out_h = static_cast<size_t>(out.h);
+  p.out_w = static_cast<size_t>(out.w);
+  p.cout = static_cast<size_t>(cout_);
+  p.kernel = static_cast<size_t>(kernel_);
+  p.stride = static_cast<size_t>(stride_);
+  p.dilation = static_cast<size_t>(dilation_);
+  p.pad_top = p.pad_left = static_cast<size_t>(pad_);
+  p.in_stride = in.stride;
+  p.out_stride = out.stride;
+  p.act = act_;
+  const auto& c = conv();
+  const size_t row_work = p.out_w * p.cout * p.cin * p.kernel * p.kernel;
+  parallel_ranges(p.out_h, grain_for(row_work),
+                  [&](size_t b, size_t e) { c.f32_conv_kxk(p, in.data, packed_.data(), out.data, b, e); });
+}
+
+DepthwiseConv::DepthwiseConv(int channels, int kernel, int stride, int dilation, int pad, std::span<const float> weights,
+                             std::span<const float> bias, Act act)
+    : channels_(channels), kernel_(kernel), stride_(stride), dilation_(dilation), pad_(pad), act_(act),
+      bias_(copy_bias(bias, channels)) {
+  packed_.resize(dwconv_packed_size(channels, kernel));
+  dwconv_pack(channels, kernel, weights.data(), packed_.data());
+}
+
+void DepthwiseConv::run(const View& in, const View& out) const {
+  DwConvParams p;
+  p.channels = static_cast<size_t>(channels_);
+  p.stride = static_cast<size_t>(stride_);
+  p.dilation = static_cast<size_t>(dilation_);
+  p.pad_top = p.pad_left = static_cast<size_t>(pad_);
+  p.in_h = static_cast<size_t>(in.h);
+  p.in_w = static_cast<size_t>(in.w);
+  p.out_h = static_cast<size_t>(out.h);
+  p.out_w = static_cast<size_t>(out.w);
+  p.in_pixel_stride = in.stride;
+  p.out_pixel_stride = out.stride;
+  p.act = act_;
+  const DwConvFn fn = dwconv_for_kernel(dwconv(), static_cast<size_t>(kernel_));
+  const size_t row_work = p.out_w * p.channels * static_cast<size_t>(kernel_ * kernel_);
+  parallel_ranges(p.out_h, grain_for(row_work),
+                  [&](size_t b, size_t e) { fn(p, in.data, packed_.data(), bias_.data(), out.data, b, e); });
+}
+
+}  // namespace matte

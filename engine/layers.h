@@ -1,0 +1,76 @@
+// Convolution layers: each packs its weights once at construction into the layout its kernel reads
+// and runs that kernel with oneTBB splitting output rows (or pixels) across the threads of the
+// caller's task_arena. Weights come in ONNX layout [cout][cin/groups][k][k]; bias may be empty.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "engine/tensor.h"
+#include "kernels/activation.h"
+
+namespace matte {
+
+// Output length of a convolution along one axis.
+inline int conv_output_size(int in, int kernel, int stride, int dilation, int pad) {
+  return (in + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1;
+}
+
+// Runs f(begin, end) over [0, n) on the current arena, in chunks of at least `min_items`; serially
+// when the whole range is one chunk.
+void parallel_ranges(size_t n, size_t min_items, const std::function<void(size_t, size_t)>& f);
+// Chunk size so one chunk does roughly enough work to be worth a task.
+size_t grain_for(size_t work_per_item);
+
+// 1×1 convolution as a GEMM over pixels.
+class PointwiseConv {
+ public:
+  PointwiseConv() = default;
+  PointwiseConv(int cin, int cout, std::span<const float> weights, std::span<const float> bias, Act act);
+  // out = act(in·W (·scale per input channel) + bias) (+ residual); out must not overlap in.
+  void run(const View& in, const View& out, const float* scale = nullptr, const View* residual = nullptr) const;
+  int cin() const { return cin_; }
+  int cout() const { return cout_; }
+
+ private:
+  int cin_ = 0, cout_ = 0;
+  Act act_ = Act::none;
+  std::vector<float> packed_, bias_;
+};
+
+// Dense k×k convolution (groups = 1).
+class DenseConv {
+ public:
+  DenseConv() = default;
+  DenseConv(int cin, int cout, int kernel, int stride, int dilation, int pad, std::span<const float> weights,
+            std::span<const float> bias, Act act);
+  // out's size must be conv_output_size of in's.
+  void run(const View& in, const View& out) const;
+  int cin() const { return cin_; }
+  int cout() const { return cout_; }
+
+ private:
+  int cin_ = 0, cout_ = 0, kernel_ = 0, stride_ = 1, dilation_ = 1, pad_ = 0;
+  Act act_ = Act::none;
+  std::vector<float> packed_;
+};
+
+// Depthwise k×k convolution (groups = channels), k = 3 or 5.
+class DepthwiseConv {
+ public:
+  DepthwiseConv() = default;
+  DepthwiseConv(int channels, int kernel, int stride, int dilation, int pad, std::span<const float> weights,
+                std::span<const float> bias, Act act);
+  void run(const View& in, const View& out) const;
+  int channels() const { return channels_; }
+  int stride() const { return stride_; }
+
+ private:
+  int channels_ = 0, kernel_ = 0, stride_ = 1, dilation_ = 1, pad_ = 0;
+  Act act_ = Act::none;
+  std::vector<float> packed_, bias_;
+};
+
+}  // namespace matte

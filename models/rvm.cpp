@@ -1,0 +1,481 @@
+#include "models/rvm.h"
+
+#include <algorithm>
+#include <string>
+
+#include "engine/error.h"
+#include "engine/image_io.h"
+#include "kernels/pool.h"
+#include "kernels/resize.h"
+#include "models/rvm_layers.h"
+
+namespace matte::rvm {
+
+namespace {
+
+constexpr int kBlocks = 16;  // features.0 (stem) .. features.15; features.16 is the last 1×1
+constexpr float kMean[3] = {0.485f, 0.456f, 0.406f};
+constexpr float kStd[3] = {0.229f, 0.224f, 0.225f};
+
+struct Loader {
+  const WeightFile& file;
+
+  const ConvLayer& layer(const std::string& name) const { return conv_layer(name); }
+  std::span<const float> weights(const ConvLayer& l) const { return file.tensor(weight_name(l), weight_shape(l)); }
+  std::span<const float> bias(const ConvLayer& l) const {
+    if (!l.bias) return {};
+    return file.tensor(bias_name(l), {l.cout});
+  }
+  PointwiseConv pointwise(const std::string& name) const {
+    const ConvLayer& l = layer(name);
+    return PointwiseConv(l.cin, l.cout, weights(l), bias(l), l.act);
+  }
+  DepthwiseConv depthwise(const std::string& name) const {
+    const ConvLayer& l = layer(name);
+    return DepthwiseConv(l.cin, l.kernel, l.stride, l.dilation, l.pad, weights(l), bias(l), l.act);
+  }
+  DenseConv dense(const std::string& name) const {
+    const ConvLayer& l = layer(name);
+    return DenseConv(l.cin, l.cout, l.kernel, l.stride, l.dilation, l.pad, weights(l), bias(l), l.act);
+  }
+};
+
+// An inverted residual block: optional expand 1×1, depthwise, optional squeeze-excitation, project 1×1.
+struct Block {
+  bool expand = false, se = false, residual = false;
+  PointwiseConv expand_conv, fc1, fc2, project;
+  DepthwiseConv dw;
+  int hidden = 0;
+};
+
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+Block load_block(const Loader& w, int n) {
+  Block b;
+  const std::string prefix = "backbone.features." + std::to_string(n) + ".block.";
+  for (const ConvLayer& l : conv_layers()) {
+    if (!starts_with(l.name, prefix)) continue;
+    const std::string name(l.name);
+    if (name.ends_with(".fc1")) {
+      b.se = true;
+      b.fc1 = w.pointwise(name);
+    } else if (name.ends_with(".fc2")) {
+      b.fc2 = w.pointwise(name);
+    } else if (l.groups > 1) {
+      b.dw = w.depthwise(name);
+      b.hidden = l.cin;
+    } else if (b.hidden == 0) {
+      b.expand = true;
+      b.expand_conv = w.pointwise(name);
+    } else {
+      b.project = w.pointwise(name);
+    }
+  }
+  const int cin = b.expand ? b.expand_conv.cin() : b.dw.channels();
+  b.residual = b.dw.stride() == 1 && cin == b.project.cout();
+  return b;
+}
+
+// Runs f(i) for every pixel index in parallel chunks.
+template <class F>
+void for_pixels(size_t n, size_t work_per_pixel, F f) {
+  parallel_ranges(n, grain_for(work_per_pixel), [&](size_t b, size_t e) {
+    for (size_t i = b; i < e; ++i) f(i);
+  });
+}
+
+void resize(const ResizeParams& p, const View& in, const View& out) {
+  const auto& k = matte::resize();
+  parallel_ranges(p.out_h, grain_for(p.out_w * p.channels * 4),
+                  [&](size_t b, size_t e) { k.f32_resize_bilinear(p, in.data, in.stride, out.data, out.stride, b, e); });
+}
+
+// ×2 bilinear upsample (half_pixel with scale 2) cropped to out's size, which is at most 2× in's.
+void upsample2_crop(const View& in, const View& out) {
+  const ResizeParams p{static_cast<size_t>(in.h),  static_cast<size_t>(in.w), static_cast<size_t>(out.h),
+                       static_cast<size_t>(out.w), static_cast<size_t>(in.channels), 2.0f, 2.0f};
+  resize(p, in, out);
+}
+
+void avgpool2(const View& in, const View& out) {
+  const PoolParams p{static_cast<size_t>(in.h), static_cast<size_t>(in.w), static_cast<size_t>(in.channels)};
+  const auto& k = pool();
+  parallel_ranges(static_cast<size_t>(out.h), grain_for(static_cast<size_t>(out.w) * 4 * p.channels),
+                  [&](size_t b, size_t e) { k.f32_avgpool_2x2s2(p, in.data, in.stride, out.data, out.stride, b, e); });
+}
+
+void global_avgpool(const View& in, float* out) {
+  pool().f32_global_avgpool({static_cast<size_t>(in.h), static_cast<size_t>(in.w), static_cast<size_t>(in.channels)},
+                            in.data, in.stride, out);
+}
+
+View vector_view(float* data, int channels) { return {data, 1, 1, channels, static_cast<size_t>(channels)}; }
+
+// ConvGRU over one buffer laid out [a | h | b | r·h] (C channels each): the block's output is
+// [a | h'] = channels 0..2C, the gates read [h | b] (input channels of conv_ih reordered to match)
+// and the candidate reads [b | r·h], so no concatenation is ever copied and h' is updated in place.
+struct Gru {
+  int c = 0;
+  DenseConv ih, hh;
+  Tensor p, gates, cand;
+
+  void load(const Loader& w, const std::string& prefix) {
+    const ConvLayer& li = w.layer(prefix + ".ih.0");
+    c = li.cout / 2;
+    const std::span<const float> wi = w.weights(li);
+    const size_t taps = static_cast<size_t>(li.kernel * li.kernel), cin = static_cast<size_t>(li.cin);
+    const size_t half = static_cast<size_t>(c) * taps;
+    // [cout][x, h][k][k] -> [cout][h, x][k][k]
+    std::vector<float> swapped(wi.size());
+    for (size_t co = 0; co < static_cast<size_t>(li.cout); ++co) {
+      const float* src = wi.data() + co * cin * taps;
+      float* dst = swapped.data() + co * cin * taps;
+      std::copy(src + half, src + 2 * half, dst);
+      std::copy(src, src + half, dst + half);
+    }
+    ih = DenseConv(li.cin, li.cout, li.kernel, li.stride, li.dilation, li.pad, swapped, w.bias(li), li.act);
+    hh = w.dense(prefix + ".hh.0");
+  }
+  void plan(int h, int w) {
+    p.reshape(h, w, 4 * c);
+    gates.reshape(h, w, 2 * c);
+    cand.reshape(h, w, c);
+    reset();
+  }
+  void reset() {
+    for_pixels(p.view().pixels(), static_cast<size_t>(c),
+               [&](size_t i) { std::fill_n(p.data() + i * 4 * c + c, c, 0.0f); });
+  }
+  View a() const { return p.slice(0, c); }
+  View h() const { return p.slice(c, c); }
+  View b() const { return p.slice(2 * c, c); }
+  View out() const { return p.slice(0, 2 * c); }
+
+  void step() {
+    const size_t n = p.view().pixels(), cc = static_cast<size_t>(c);
+    ih.run(p.slice(c, 2 * c), gates.view());
+    for_pixels(n, cc, [&](size_t i) {
+      const float* r = gates.data() + i * 2 * cc;
+      float* px = p.data() + i * 4 * cc;
+      for (size_t k = 0; k < cc; ++k) px[3 * cc + k] = r[k] * px[cc + k];
+    });
+    hh.run(p.slice(2 * c, 2 * c), cand.view());
+    for_pixels(n, cc, [&](size_t i) {
+      const float* z = gates.data() + i * 2 * cc + cc;
+      const float* cd = cand.data() + i * cc;
+      float* hp = p.data() + i * 4 * cc + cc;
+      for (size_t k = 0; k < cc; ++k) hp[k] = (1.0f - z[k]) * hp[k] + z[k] * cd[k];
+    });
+  }
+};
+
+// decode3..1: ×2 upsample of the previous output, cat with the encoder feature and the pooled
+// source, 3×3 conv + ReLU whose two output halves go straight into the ConvGRU buffer.
+struct UpBlock {
+  int up_ch = 0, f_ch = 0;
+  DenseConv conv_a, conv_b;
+  Tensor cat;  // [upsampled | feature | pooled source]
+  Gru gru;
+
+  void load(const Loader& w, int k) {
+    const std::string prefix = "decoder.decode" + std::to_string(k);
+    const ConvLayer& l = w.layer(prefix + ".conv.0");
+    const std::span<const float> wt = w.weights(l), bs = w.bias(l);
+    const int half = l.cout / 2;
+    const size_t per_out = wt.size() / static_cast<size_t>(l.cout);
+    conv_a = DenseConv(l.cin, half, l.kernel, l.stride, l.dilation, l.pad, wt.first(per_out * half), bs.first(half),
+                       l.act);
+    conv_b = DenseConv(l.cin, half, l.kernel, l.stride, l.dilation, l.pad, wt.subspan(per_out * half),
+                       bs.subspan(half), l.act);
+    gru.load(w, prefix + ".gru");
+  }
+  void plan(int h, int w) {
+    cat.reshape(h, w, up_ch + f_ch + 3);
+    gru.plan(h, w);
+  }
+  View up() const { return cat.slice(0, up_ch); }
+  View feature() const { return cat.slice(up_ch, f_ch); }
+  View pooled() const { return cat.slice(up_ch + f_ch, 3); }
+
+  void run(const View& prev) {
+    upsample2_crop(prev, up());
+    conv_a.run(cat.view(), gru.a());
+    conv_b.run(cat.view(), gru.b());
+    gru.step();
+  }
+};
+
+}  // namespace
+
+struct Network::Impl {
+  // Layers.
+  DenseConv stem;
+  std::array<Block, kBlocks> blocks;  // index 0 unused: features.0 is the stem
+  PointwiseConv last, aspp1, aspp2;
+  Gru gru4;
+  std::array<UpBlock, 4> up;  // index 1..3 used: decode1..3
+  DenseConv dec0_conv0, dec0_conv3;
+  PointwiseConv project_mat;
+  DepthwiseConv box16;  // the box filter repeated over [x | y | x·y | x·x]
+  PointwiseConv ref0, ref3, ref6;
+
+  // Plan.
+  int width = 0, height = 0;
+  float ratio = 0.0f;
+  std::array<int, 5> lh{}, lw{};  // downsampled size, then 1/2 .. 1/16 of it
+  Tensor src;                     // full resolution RGB
+  Tensor dec0_cat;                // [upsampled 32 | downsampled source 3]
+  Tensor norm, stem_out, expand_buf, dw_buf, se_pool, se_mid, se_scale;
+  std::array<Tensor, kBlocks> block_out;  // blocks whose output has no slot in a decoder buffer
+  std::array<View, kBlocks> out_view;
+  Tensor f4, aspp_pool, aspp_gate, aspp_out;
+  Tensor dec0_mid;
+  Tensor stats;     // [x | y | x·y | x·x], 4 channels each, at the downsampled size
+  Tensor box;       // box filter of stats
+  Tensor ref_in;    // [cov_xy 4 | var_x 4 | hidden 16]
+  Tensor ref_mid0, ref_mid1;
+  Tensor ab;        // [A 4 | b 4]
+  Tensor ab_full;   // ab at full resolution
+
+  explicit Impl(const WeightFile& file) {
+    const auto arch = file.metadata().find("architecture");
+    if (arch == file.metadata().end() || arch->second != kArchitecture) {
+      throw Error(file.origin() + ": not an " + std::string(kArchitecture) + " weight file (architecture '" +
+                  (arch == file.metadata().end() ? std::string("none") : arch->second) + "')");
+    }
+    const Loader w{file};
+    stem = w.dense("backbone.features.0.0");
+    for (int n = 1; n < kBlocks; ++n) blocks[n] = load_block(w, n);
+    last = w.pointwise("backbone.features.16.0");
+    aspp1 = w.pointwise("aspp.aspp1.0");
+    aspp2 = w.pointwise("aspp.aspp2.1");
+    gru4.load(w, "decoder.decode4.gru");
+    for (int k = 1; k <= 3; ++k) up[k].load(w, k);
+    up[3].up_ch = 128, up[3].f_ch = 40;
+    up[2].up_ch = 80, up[2].f_ch = 24;
+    up[1].up_ch = 40, up[1].f_ch = 16;
+    dec0_conv0 = w.dense("decoder.decode0.conv.0");
+    dec0_conv3 = w.dense("decoder.decode0.conv.3");
+    project_mat = w.pointwise("project_mat.conv");
+    const ConvLayer& bl = w.layer("refiner.box_filter");
+    const std::span<const float> bw = w.weights(bl);
+    std::vector<float> box_weights;
+    for (int rep = 0; rep < 4; ++rep) box_weights.insert(box_weights.end(), bw.begin(), bw.end());
+    box16 = DepthwiseConv(16, bl.kernel, bl.stride, bl.dilation, bl.pad, box_weights, {}, bl.act);
+    ref0 = w.pointwise("refiner.conv.0");
+    ref3 = w.pointwise("refiner.conv.3");
+    ref6 = w.pointwise("refiner.conv.6");
+  }
+
+  void plan(int W, int H, float r) {
+    if (W == width && H == height && r == ratio) return;
+    const ResizeParams ds = resize_by_scale(static_cast<size_t>(H), static_cast<size_t>(W), 3, r, r);
+    if (ds.out_h == 0 || ds.out_w == 0) {
+      throw Error("frame " + std::to_string(W) + "x" + std::to_string(H) + " at downsample ratio " +
+                  std::to_string(r) + " leaves no pixels to run the network on");
+    }
+    width = W, height = H, ratio = r;
+    lh[0] = static_cast<int>(ds.out_h);
+    lw[0] = static_cast<int>(ds.out_w);
+    for (int i = 1; i < 5; ++i) {
+      lh[i] = static_cast<int>(avgpool_2x2s2_output_size(static_cast<size_t>(lh[i - 1])));
+      lw[i] = static_cast<int>(avgpool_2x2s2_output_size(static_cast<size_t>(lw[i - 1])));
+    }
+    src.reshape(H, W, 3);
+    dec0_cat.reshape(lh[0], lw[0], 35);
+    norm.reshape(lh[0], lw[0], 3);
+    stem_out.reshape(lh[1], lw[1], 16);
+    for (int k = 1; k <= 3; ++k) up[k].plan(lh[k], lw[k]);
+    gru4.plan(lh[4], lw[4]);
+
+    // Encoder: level of each block's output (the stride-2 blocks step down one level).
+    size_t expand_max = 0, dw_max = 0;
+    int level = 1;
+    for (int n = 1; n < kBlocks; ++n) {
+      Block& b = blocks[n];
+      const size_t in_px = static_cast<size_t>(lh[level]) * static_cast<size_t>(lw[level]);
+      if (b.dw.stride() == 2) ++level;
+      const size_t out_px = static_cast<size_t>(lh[level]) * static_cast<size_t>(lw[level]);
+      expand_max = std::max(expand_max, in_px * static_cast<size_t>(b.hidden));
+      dw_max = std::max(dw_max, out_px * static_cast<size_t>(b.hidden));
+      if (n == 1) {
+        out_view[n] = up[1].feature();
+      } else if (n == 3) {
+        out_view[n] = up[2].feature();
+      } else if (n == 6) {
+        out_view[n] = up[3].feature();
+      } else {
+        block_out[n].reshape(lh[level], lw[level], b.project.cout());
+        out_view[n] = block_out[n].view();
+      }
+    }
+    expand_buf.reshape(1, 1, static_cast<int>(expand_max));
+    dw_buf.reshape(1, 1, static_cast<int>(dw_max));
+    se_pool.reshape(1, 1, 960);
+    se_mid.reshape(1, 1, 240);
+    se_scale.reshape(1, 1, 960);
+    f4.reshape(lh[4], lw[4], 960);
+    aspp_pool.reshape(1, 1, 960);
+    aspp_gate.reshape(1, 1, 128);
+    aspp_out.reshape(lh[4], lw[4], 128);
+    dec0_mid.reshape(lh[0], lw[0], 16);
+    stats.reshape(lh[0], lw[0], 16);
+    box.reshape(lh[0], lw[0], 16);
+    ref_in.reshape(lh[0], lw[0], 24);
+    ref_mid0.reshape(lh[0], lw[0], 16);
+    ref_mid1.reshape(lh[0], lw[0], 16);
+    ab.reshape(lh[0], lw[0], 8);
+    ab_full.reshape(H, W, 8);
+  }
+
+  void reset_state() {
+    gru4.reset();
+    for (int k = 1; k <= 3; ++k) up[k].gru.reset();
+  }
+
+  void encoder() {
+    const View small = dec0_cat.slice(32, 3);
+    // (x − mean) / std exactly as the graph's Sub and Div.
+    for_pixels(small.pixels(), 3, [&](size_t i) {
+      const float* s = small.pixel(i);
+      float* d = norm.data() + i * 3;
+      for (int c = 0; c < 3; ++c) d[c] = (s[c] - kMean[c]) / kStd[c];
+    });
+    stem.run(norm.view(), stem_out.view());
+    View x = stem_out.view();
+    for (int n = 1; n < kBlocks; ++n) {
+      const Block& b = blocks[n];
+      View e = x;
+      if (b.expand) {
+        e = {expand_buf.data(), x.h, x.w, b.hidden, static_cast<size_t>(b.hidden)};
+        b.expand_conv.run(x, e);
+      }
+      const View& o = out_view[n];
+      const View d{dw_buf.data(), o.h, o.w, b.hidden, static_cast<size_t>(b.hidden)};
+      b.dw.run(e, d);
+      const float* scale = nullptr;
+      if (b.se) {
+        global_avgpool(d, se_pool.data());
+        b.fc1.run(vector_view(se_pool.data(), b.hidden), vector_view(se_mid.data(), b.fc1.cout()));
+        b.fc2.run(vector_view(se_mid.data(), b.fc1.cout()), vector_view(se_scale.data(), b.hidden));
+        scale = se_scale.data();
+      }
+      b.project.run(d, o, scale, b.residual ? &x : nullptr);
+      x = o;
+    }
+    last.run(x, f4.view());
+  }
+
+  void lraspp() {
+    aspp1.run(f4.view(), aspp_out.view());
+    global_avgpool(f4.view(), aspp_pool.data());
+    aspp2.run(vector_view(aspp_pool.data(), 960), vector_view(aspp_gate.data(), 128));
+    // x4 = aspp1 · aspp2, its halves straight into decode4's ConvGRU buffer.
+    const float* g = aspp_gate.data();
+    for_pixels(aspp_out.view().pixels(), 128, [&](size_t i) {
+      const float* s = aspp_out.data() + i * 128;
+      float* a = gru4.p.data() + i * 256;
+      for (int c = 0; c < 64; ++c) a[c] = s[c] * g[c];
+      for (int c = 64; c < 128; ++c) a[64 + c] = s[c] * g[c];
+    });
+  }
+
+  void decoder() {
+    gru4.step();
+    up[3].run(gru4.out());
+    up[2].run(up[3].gru.out());
+    up[1].run(up[2].gru.out());
+    upsample2_crop(up[1].gru.out(), dec0_cat.slice(0, 32));
+    dec0_conv0.run(dec0_cat.view(), dec0_mid.view());
+    dec0_conv3.run(dec0_mid.view(), ref_in.slice(8, 16));
+    project_mat.run(ref_in.slice(8, 16), stats.slice(4, 4));
+  }
+
+  // Deep guided filter: A, b from the low-resolution statistics, then out = A·fine_x + b at full size.
+  void refine(const FrameOutput& out) {
+    const View small = dec0_cat.slice(32, 3);
+    const size_t n0 = small.pixels();
+    for_pixels(n0, 16, [&](size_t i) {
+      const float* s = small.pixel(i);
+      float* t = stats.data() + i * 16;
+      t[0] = s[0], t[1] = s[1], t[2] = s[2];
+      t[3] = (s[0] + s[1] + s[2]) / 3.0f;
+      for (int c = 0; c < 4; ++c) {
+        t[8 + c] = t[c] * t[4 + c];
+        t[12 + c] = t[c] * t[c];
+      }
+    });
+    box16.run(stats.view(), box.view());
+    for_pixels(n0, 16, [&](size_t i) {
+      const float* m = box.data() + i * 16;
+      float* r = ref_in.data() + i * 24;
+      for (int c = 0; c < 4; ++c) {
+        r[c] = m[8 + c] - m[c] * m[4 + c];
+        r[4 + c] = m[12 + c] - m[c] * m[c];
+      }
+    });
+    ref0.run(ref_in.view(), ref_mid0.view());
+    ref3.run(ref_mid0.view(), ref_mid1.view());
+    ref6.run(ref_mid1.view(), ab.slice(0, 4));
+    for_pixels(n0, 8, [&](size_t i) {
+      const float* m = box.data() + i * 16;
+      float* p = ab.data() + i * 8;
+      for (int c = 0; c < 4; ++c) p[4 + c] = m[4 + c] - p[c] * m[c];
+    });
+    resize(resize_to_size(ab.h(), ab.w(), 8, static_cast<size_t>(height), static_cast<size_t>(width)), ab.view(),
+           ab_full.view());
+    const size_t n = static_cast<size_t>(width) * static_cast<size_t>(height);
+    for_pixels(n, 16, [&](size_t i) {
+      const float* s = src.data() + i * 3;
+      const float* p = ab_full.data() + i * 8;
+      const float mean = (s[0] + s[1] + s[2]) / 3.0f;
+      const float pha = std::clamp(p[3] * mean + p[7], 0.0f, 1.0f);
+      out.alpha[i] = pha;
+      out.alpha8[i] = to_u8(pha);
+      uint8_t* f8 = out.foreground8 + i * 3;
+      for (int c = 0; c < 3; ++c) {
+        const float f = std::clamp(p[c] * s[c] + p[4 + c] + s[c], 0.0f, 1.0f);
+        out.foreground[c * n + i] = f;
+        f8[out.bgr ? 2 - c : c] = to_u8(f);
+      }
+    });
+  }
+
+  void run(const FrameOutput& out) {
+    const ResizeParams ds = resize_by_scale(static_cast<size_t>(height), static_cast<size_t>(width), 3, ratio, ratio);
+    resize(ds, src.view(), dec0_cat.slice(32, 3));
+    avgpool2(dec0_cat.slice(32, 3), up[1].pooled());
+    avgpool2(up[1].pooled(), up[2].pooled());
+    avgpool2(up[2].pooled(), up[3].pooled());
+    encoder();
+    lraspp();
+    decoder();
+    refine(out);
+  }
+
+  const Gru& gru(int index) const {
+    if (index == 3) return gru4;
+    return up[index + 1].gru;
+  }
+};
+
+Network::Network(const WeightFile& weights) : impl_(std::make_unique<Impl>(weights)) {}
+Network::~Network() = default;
+
+void Network::plan(int width, int height, float ratio) { impl_->plan(width, height, ratio); }
+View Network::input() const { return impl_->src.view(); }
+void Network::run(const FrameOutput& out) { impl_->run(out); }
+void Network::reset_state() { impl_->reset_state(); }
+
+StateView Network::state(int index) const {
+  if (index < 0 || index > 3) throw Error("recurrent state index " + std::to_string(index) + " is not in 0..3");
+  const Gru& g = impl_->gru(index);
+  const View h = g.h();
+  StateView s{h.channels, h.h, h.w, {}};
+  s.values.resize(static_cast<size_t>(h.channels) * h.pixels());
+  for (size_t i = 0; i < h.pixels(); ++i)
+    for (int c = 0; c < h.channels; ++c) s.values[static_cast<size_t>(c) * h.pixels() + i] = h.pixel(i)[c];
+  return s;
+}
+
+}  // namespace matte::rvm

@@ -1,0 +1,149 @@
+// The matte-compare, matte-eval and matte-bench command lines, run in-process.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <unistd.h>
+
+#include "tests/shared_data.h"
+#include "tools/bench/bench.h"
+#include "tools/compare/compare.h"
+#include "tools/eval/eval.h"
+#include "tools/onnx2flat/cli.h"
+#include "tools/reference/onnx_reference.h"
+
+namespace matte::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+const char* const kRvm = "models/rvm_mobilenetv3_fp32.onnx";
+
+using Tool = int (*)(const std::vector<std::string>&, std::ostream&, std::ostream&);
+
+struct Run {
+  int code;
+  std::string out, err;
+};
+
+Run run(Tool tool, const std::vector<std::string>& args) {
+  std::ostringstream out, err;
+  const int code = tool(args, out, err);
+  return {code, out.str(), err.str()};
+}
+
+// A private temp folder holding the shared RVM model converted to our weight file.
+struct Converted {
+  fs::path dir = fs::temp_directory_path() / ("matte_tools_" + std::to_string(::getpid()));
+  std::string onnx = test::require_shared(kRvm);
+  std::string model = (dir / "rvm.safetensors").string();
+
+  Converted() {
+    fs::create_directories(dir);
+    const Run r = run(run_onnx2flat, {onnx, model});
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+  }
+  ~Converted() { fs::remove_all(dir); }
+};
+
+void require_onnx_runtime() {
+  std::string why;
+  const bool available = reference::onnx_runtime_available(&why);
+  INFO("ONNX Runtime reference unavailable (run scripts/setup.sh): ", why);
+  REQUIRE(available);
+}
+
+std::string last_line(const std::string& text) {
+  const size_t end = text.find_last_not_of('\n');
+  const size_t start = text.rfind('\n', end);
+  return text.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+}
+
+}  // namespace
+
+TEST_CASE("tools: bad flags are usage errors (exit 2), missing files name the path (exit 1)") {
+  Run r = run(run_compare, {"--onnx", "a.onnx", "--model", "m.safetensors"});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("missing --input") != std::string::npos);
+  r = run(run_compare, {"--onnx", "a.onnx", "--model", "m", "--input", "v.mp4", "--frames", "-3"});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--frames -3: must be in") != std::string::npos);
+  r = run(run_compare, {"--onnx", "/nonexistent/a.onnx", "--model", "m", "--input", "v.mp4"});
+  CHECK(r.code == 1);
+  CHECK(r.err == "matte-compare: /nonexistent/a.onnx: no such file (--onnx)\n");
+
+  r = run(run_bench, {"--model", "m", "--width", "64"});
+  CHECK(r.code == 2);
+  r = run(run_bench, {"--model", "m", "--width", "64", "--height", "48", "--downsample-ratio", "2"});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--downsample-ratio 2: must be in (0, 1]") != std::string::npos);
+  r = run(run_bench, {"--model", "/nonexistent/m.safetensors", "--width", "64", "--height", "48"});
+  CHECK(r.code == 1);
+  CHECK(r.err == "matte-bench: /nonexistent/m.safetensors: no such file (--model)\n");
+
+  r = run(run_eval, {"--model", "m", "--matting-dir", "d", "--bogus", "1"});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("unknown option --bogus") != std::string::npos);
+}
+
+TEST_CASE("matte-compare: 8 frames of the shared clip at ratio 0.5 agree with ONNX Runtime") {
+  const std::string clip = test::require_shared("media/video/mechanic_360x640.mp4");
+  const Converted c;
+  require_onnx_runtime();
+  const std::string json_path = (c.dir / "compare.json").string();
+  const Run r = run(run_compare, {"--onnx", c.onnx, "--model", c.model, "--input", clip, "--frames", "8",
+                                  "--downsample-ratio", "0.5", "--threads", "2", "--json", json_path});
+  INFO(r.out, r.err);
+  CHECK(r.code == 0);
+  CHECK(last_line(r.out).starts_with("PASS"));
+
+  std::ifstream in(json_path);
+  const nlohmann::json doc = nlohmann::json::parse(in);
+  CHECK(doc.at("frames") == 8);
+  CHECK(doc.at("width") == 360);
+  CHECK(doc.at("height") == 640);
+  for (const char* name : {"fgr", "pha", "r1o", "r2o", "r3o", "r4o"}) {
+    const auto& o = doc.at("outputs").at(name);
+    CHECK(o.at("mad").get<double>() <= o.at("max_abs").get<double>());
+    CHECK(o.at("mse").get<double>() >= 0.0);
+  }
+  for (const char* name : {"fgr", "pha"}) {
+    CHECK(doc["outputs"][name]["max_abs"].get<double>() <= 1e-3);
+    CHECK(doc["outputs"][name]["mad"].get<double>() <= 1e-5);
+  }
+}
+
+TEST_CASE("matte-bench: prints per-frame times and a final fps line") {
+  const Converted c;
+  const Run r = run(run_bench, {"--model", c.model, "--width", "192", "--height", "108", "--frames", "3",
+                                "--threads", "2"});
+  INFO(r.out, r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("frame 3: ") != std::string::npos);
+  const std::string last = last_line(r.out);
+  REQUIRE(last.starts_with("fps "));
+  CHECK(std::stod(last.substr(4)) > 0.0);
+}
+
+TEST_CASE("matte-eval: scores a few composited ground-truth frames") {
+  const std::string dir = test::require_shared("media/matting");
+  const Converted c;
+  const Run r = run(run_eval, {"--model", c.model, "--matting-dir", dir, "--frames", "3", "--threads", "2"});
+  INFO(r.out, r.err);
+  REQUIRE(r.code == 0);
+  const std::string last = last_line(r.out);
+  REQUIRE(last.starts_with("matte "));
+  std::istringstream row(last.substr(6));
+  double mad = -1, mse = -1, grad = -1, dtssd = -1;
+  row >> mad >> mse >> grad >> dtssd;
+  CHECK(mad > 0);
+  CHECK(mad < 100);  // a real matte: well under 10% mean error
+  CHECK(mse >= 0);
+  CHECK(grad >= 0);
+  CHECK(dtssd >= 0);
+}
+
+}  // namespace matte::cli

@@ -1,0 +1,96 @@
+#include "tools/bench/bench.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <numeric>
+#include <thread>
+
+#include "engine/matte.h"
+#include "tools/common/args.h"
+#include "tools/common/frames.h"
+#include "tools/reference/onnx_reference.h"
+
+namespace matte::cli {
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: matte-bench --model M.safetensors --width W --height H [--downsample-ratio R] [--frames N]\n"
+    "                   [--threads T] [--onnx M.onnx] [--input IMAGE|VIDEO]\n";
+
+// A smooth, deterministic test pattern (gradients and a bright disc) when no --input is given.
+Frame synthetic_frame(int width, int height) {
+  cv::Mat bgr(height, width, CV_8UC3);
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      const double dx = x - width / 2.0, dy = y - height / 2.0;
+      const bool disc = dx * dx + dy * dy < 0.1 * width * height;
+      bgr.at<cv::Vec3b>(y, x) = cv::Vec3b(uint8_t(255 * x / width), uint8_t(255 * y / height), disc ? 230 : 40);
+    }
+  }
+  return frame_from_bgr(bgr);
+}
+
+double mean(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / double(v.size()); }
+
+int bench(const Args& args, std::ostream& out) {
+  const std::string model = args.required("--model");
+  const int w = args.integer("--width", 0, 1, 16384), h = args.integer("--height", 0, 1, 16384);
+  if (!args.has("--width") || !args.has("--height")) throw UsageError("missing --width or --height");
+  const int frames = args.integer("--frames", 10, 1, 100000);
+  const float ratio_arg = args.real_above("--downsample-ratio", 0.0f, 0.0f, 1.0f);
+  int threads = args.integer("--threads", 0, 0, 1024);
+  if (threads == 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
+  require_path(model, "--model");
+  if (args.has("--onnx")) require_path(args.required("--onnx"), "--onnx");
+
+  const Frame frame = args.has("--input") ? resized(load_frames(args.required("--input"), 1).front(), w, h)
+                                          : synthetic_frame(w, h);
+  const float ratio = ratio_arg > 0 ? ratio_arg : auto_downsample_ratio(w, h);
+  Session session(model, {.threads = threads, .downsample_ratio = ratio});
+  out << "matte-bench: " << w << "x" << h << ", downsample ratio " << ratio << ", " << threads << " thread(s), "
+      << frames << " frame(s) after 1 warm-up\n";
+  session.process(frame.image8());  // warm-up: first-touch allocations, packed weights in cache
+  std::vector<double> ours;
+  for (int t = 0; t < frames; ++t) {
+    const auto start = std::chrono::steady_clock::now();
+    session.process(frame.image8());
+    ours.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    char line[64];
+    std::snprintf(line, sizeof line, "frame %d: %.2f ms\n", t + 1, ours.back() * 1e3);
+    out << line;
+  }
+  const double fps = 1.0 / mean(ours);
+  char line[160];
+  if (args.has("--onnx")) {
+    const auto ort = reference::time_rvm_onnx(args.required("--onnx"), frame.planar, w, h, ratio, threads, frames);
+    const double ort_fps = 1.0 / mean(ort);
+    std::snprintf(line, sizeof line, "matte %.2f ms/frame, onnxruntime %.2f ms/frame, speed-up %.2fx\n",
+                  mean(ours) * 1e3, mean(ort) * 1e3, fps / ort_fps);
+    out << line;
+    std::snprintf(line, sizeof line, "fps-onnxruntime %.2f\n", ort_fps);
+    out << line;
+  }
+  std::snprintf(line, sizeof line, "fps %.2f\n", fps);
+  out << line;
+  return 0;
+}
+
+}  // namespace
+
+int run_bench(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+  try {
+    return bench(Args(argv, {"--model", "--width", "--height", "--downsample-ratio", "--frames", "--threads", "--onnx",
+                             "--input"}),
+                 out);
+  } catch (const UsageError& e) {
+    err << "matte-bench: " << e.what() << "\n" << kUsage;
+    return 2;
+  } catch (const std::exception& e) {
+    err << "matte-bench: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace matte::cli

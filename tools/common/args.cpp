@@ -1,0 +1,72 @@
+#include "tools/common/args.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+namespace matte::cli {
+
+namespace {
+
+std::string number_text(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+}  // namespace
+
+Args::Args(const std::vector<std::string>& argv, const std::vector<std::string>& allowed) {
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& name = argv[i];
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      throw UsageError(name.starts_with("-") ? "unknown option " + name : "unexpected argument " + name);
+    }
+    if (i + 1 == argv.size()) throw UsageError(name + " needs a value");
+    if (!values_.emplace(name, argv[++i]).second) throw UsageError(name + " given twice");
+  }
+}
+
+std::string Args::required(const std::string& name) const {
+  const auto it = values_.find(name);
+  if (it == values_.end()) throw UsageError("missing " + name);
+  return it->second;
+}
+
+std::string Args::text(const std::string& name, const std::string& fallback) const {
+  return has(name) ? values_.at(name) : fallback;
+}
+
+int Args::integer(const std::string& name, int fallback, int min, int max) const {
+  if (!has(name)) return fallback;
+  const std::string& s = values_.at(name);
+  int v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) throw UsageError(name + " " + s + ": not a whole number");
+  if (v < min || v > max) {
+    throw UsageError(name + " " + s + ": must be in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+  }
+  return v;
+}
+
+float Args::real_above(const std::string& name, float fallback, float low, float high) const {
+  if (!has(name)) return fallback;
+  const std::string& s = values_.at(name);
+  float v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) {
+    throw UsageError(name + " " + s + ": not a number");
+  }
+  if (!(v > low && v <= high)) {
+    throw UsageError(name + " " + s + ": must be in (" + number_text(low) + ", " + number_text(high) + "]");
+  }
+  return v;
+}
+
+void require_path(const std::string& path, const std::string& what) {
+  if (!std::filesystem::exists(path)) throw Error(path + ": no such file (" + what + ")");
+}
+
+}  // namespace matte::cli

@@ -1,0 +1,38 @@
+// Command-line parsing shared by the matte-* tools: `--name value` options, every value checked.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/error.h"
+
+namespace matte::cli {
+
+// A malformed command line (unknown option, missing or bad value): the tools exit with code 2.
+struct UsageError : Error {
+  using Error::Error;
+};
+
+class Args {
+ public:
+  // `allowed` lists the accepted option names ("--model", ...); each takes exactly one value.
+  Args(const std::vector<std::string>& argv, const std::vector<std::string>& allowed);
+
+  bool has(const std::string& name) const { return values_.count(name) != 0; }
+  // Throws UsageError when the option is absent.
+  std::string required(const std::string& name) const;
+  std::string text(const std::string& name, const std::string& fallback) const;
+  // Whole number in [min, max].
+  int integer(const std::string& name, int fallback, int min, int max) const;
+  // Finite number in (low, high].
+  float real_above(const std::string& name, float fallback, float low, float high) const;
+
+ private:
+  std::map<std::string, std::string> values_;
+};
+
+// Throws Error("<path>: no such file") (with `what` naming its role) unless the path exists.
+void require_path(const std::string& path, const std::string& what);
+
+}  // namespace matte::cli

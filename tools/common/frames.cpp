@@ -1,0 +1,113 @@
+#include "tools/common/frames.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+
+#include "engine/error.h"
+
+namespace matte::cli {
+
+namespace fs = std::filesystem;
+
+Frame frame_from_bgr(const cv::Mat& bgr) {
+  if (bgr.type() != CV_8UC3) throw Error("frame_from_bgr: expected an 8-bit 3-channel image");
+  Frame f;
+  f.width = bgr.cols;
+  f.height = bgr.rows;
+  const size_t plane = size_t(f.width) * f.height;
+  f.rgb.resize(plane * 3);
+  f.planar.resize(plane * 3);
+  for (int y = 0; y < f.height; ++y) {
+    const uint8_t* src = bgr.ptr<uint8_t>(y);
+    uint8_t* dst = f.rgb.data() + size_t(y) * f.width * 3;
+    for (int x = 0; x < f.width; ++x) {
+      const size_t i = size_t(y) * f.width + x;
+      for (int c = 0; c < 3; ++c) {
+        const uint8_t v = src[x * 3 + 2 - c];
+        dst[x * 3 + c] = v;
+        f.planar[c * plane + i] = float(v) / 255.0f;
+      }
+    }
+  }
+  return f;
+}
+
+Frame resized(const Frame& frame, int width, int height) {
+  if (frame.width == width && frame.height == height) return frame;
+  // OpenCV only moves pixels here; channel order is irrelevant to resizing, so go through BGR.
+  cv::Mat rgb(frame.height, frame.width, CV_8UC3, const_cast<uint8_t*>(frame.rgb.data()));
+  cv::Mat bgr, out;
+  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+  const bool shrink = width < frame.width && height < frame.height;
+  cv::resize(bgr, out, cv::Size(width, height), 0, 0, shrink ? cv::INTER_AREA : cv::INTER_LINEAR);
+  return frame_from_bgr(out);
+}
+
+cv::Mat read_image_bgr(const std::string& path) {
+  if (!fs::exists(path)) throw Error(path + ": no such file");
+  cv::Mat img = cv::imread(path, cv::IMREAD_COLOR);
+  if (img.empty()) throw Error(path + ": cannot decode as an image");
+  return img;
+}
+
+std::vector<float> read_gray(const std::string& path, int& width, int& height) {
+  if (!fs::exists(path)) throw Error(path + ": no such file");
+  const cv::Mat img = cv::imread(path, cv::IMREAD_GRAYSCALE);
+  if (img.empty()) throw Error(path + ": cannot decode as an image");
+  width = img.cols;
+  height = img.rows;
+  std::vector<float> out(size_t(width) * height);
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) out[size_t(y) * width + x] = float(img.at<uint8_t>(y, x)) / 255.0f;
+  }
+  return out;
+}
+
+std::vector<std::string> image_files(const std::string& dir) {
+  if (!fs::is_directory(dir)) throw Error(dir + ": not a folder");
+  std::vector<std::string> files;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.is_regular_file() && cv::haveImageReader(entry.path().string())) files.push_back(entry.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  if (files.empty()) throw Error(dir + ": no images in folder");
+  return files;
+}
+
+namespace {
+
+std::vector<Frame> load_video(const std::string& path, int max_frames) {
+  cv::VideoCapture video(path, cv::CAP_FFMPEG);  // one predictable backend, no GStreamer chatter
+  if (!video.isOpened()) throw Error(path + ": cannot decode as an image or a video");
+  std::vector<Frame> frames;
+  cv::Mat bgr;
+  while (int(frames.size()) < max_frames && video.read(bgr)) frames.push_back(frame_from_bgr(bgr));
+  if (frames.empty()) throw Error(path + ": video has no decodable frames");
+  return frames;
+}
+
+}  // namespace
+
+std::vector<Frame> load_frames(const std::string& path, int max_frames) {
+  if (!fs::exists(path)) throw Error(path + ": no such file");
+  std::vector<Frame> frames;
+  if (fs::is_directory(path)) {
+    for (const std::string& file : image_files(path)) {
+      if (int(frames.size()) == max_frames) break;
+      frames.push_back(frame_from_bgr(read_image_bgr(file)));
+      if (frames.back().width != frames.front().width || frames.back().height != frames.front().height) {
+        throw Error(file + ": size differs from the folder's first image");
+      }
+    }
+  } else if (cv::haveImageReader(path)) {
+    frames.push_back(frame_from_bgr(read_image_bgr(path)));
+  } else {
+    frames = load_video(path, max_frames);
+  }
+  return frames;
+}
+
+}  // namespace matte::cli

@@ -1,0 +1,106 @@
+#include "tools/compare/compare.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <map>
+#include <thread>
+
+#include "engine/matte.h"
+#include "tools/common/args.h"
+#include "tools/common/frames.h"
+#include "tools/common/json_out.h"
+#include "tools/common/metrics.h"
+#include "tools/reference/onnx_reference.h"
+
+namespace matte::cli {
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: matte-compare --onnx M.onnx --model M.safetensors --input VIDEO|IMAGE|DIR [--frames N]\n"
+    "                     [--downsample-ratio R] [--threads T] [--json OUT]\n";
+
+const std::array<const char*, 6> kOutputs = {"fgr", "pha", "r1o", "r2o", "r3o", "r4o"};
+constexpr double kMaxAbs = 1e-3, kMad = 1e-5;  // thresholds for fgr and pha
+
+void add_output(DiffStats& stats, const std::string& name, std::span<const float> ours,
+                const reference::OrtFrame& ort) {
+  const auto it = ort.find(name);
+  if (it == ort.end()) throw Error("ONNX Runtime returned no output " + name);
+  if (it->second.values.size() != ours.size()) {
+    throw Error("output " + name + ": ONNX Runtime shape " + shape_text(it->second.dims) + " has " +
+                std::to_string(it->second.values.size()) + " values, ours " + std::to_string(ours.size()));
+  }
+  stats.add(ours, it->second.values);
+}
+
+int compare(const Args& args, std::ostream& out) {
+  const std::string onnx = args.required("--onnx"), model = args.required("--model"),
+                    input = args.required("--input");
+  const int max_frames = args.integer("--frames", 16, 1, 100000);
+  const float ratio_arg = args.real_above("--downsample-ratio", 0.0f, 0.0f, 1.0f);
+  int threads = args.integer("--threads", 0, 0, 1024);
+  if (threads == 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
+  require_path(onnx, "--onnx");
+  require_path(model, "--model");
+
+  const std::vector<Frame> frames = load_frames(input, max_frames);
+  const int w = frames[0].width, h = frames[0].height;
+  const float ratio = ratio_arg > 0 ? ratio_arg : auto_downsample_ratio(w, h);
+
+  Session session(model, {.threads = threads, .downsample_ratio = ratio});
+  std::vector<std::vector<float>> chw;
+  for (const Frame& f : frames) chw.push_back(f.planar);
+  const std::vector<reference::OrtFrame> ort = reference::run_rvm_onnx(
+      onnx, chw, w, h, ratio, threads, std::vector<std::string>(kOutputs.begin(), kOutputs.end()));
+  if (ort.size() != frames.size()) throw Error(onnx + ": ONNX Runtime returned a wrong number of frames");
+
+  std::map<std::string, DiffStats> stats;
+  for (size_t t = 0; t < frames.size(); ++t) {
+    const Matte m = session.process(frames[t].image8());
+    add_output(stats["fgr"], "fgr", m.foreground, ort[t]);
+    add_output(stats["pha"], "pha", m.alpha, ort[t]);
+    for (int i = 0; i < 4; ++i) {
+      const std::string name = kOutputs[2 + i];
+      add_output(stats[name], name, session.recurrent_state(i).values, ort[t]);
+    }
+  }
+
+  out << "matte-compare: " << frames.size() << " frame(s) " << w << "x" << h << ", downsample ratio " << ratio
+      << ", " << threads << " thread(s)\n";
+  out << "output   max|d|      MAD         MSE\n";
+  bool pass = true;
+  nlohmann::ordered_json outputs;
+  for (const char* name : kOutputs) {
+    const DiffStats& s = stats[name];
+    char row[96];
+    std::snprintf(row, sizeof row, "%-8s %-11.3e %-11.3e %.3e\n", name, s.max_abs, s.mad(), s.mse());
+    out << row;
+    outputs[name] = {{"max_abs", s.max_abs}, {"mad", s.mad()}, {"mse", s.mse()}};
+    if (std::string(name) == "fgr" || std::string(name) == "pha") pass = pass && s.max_abs <= kMaxAbs && s.mad() <= kMad;
+  }
+  if (args.has("--json")) {
+    write_json(args.required("--json"),
+               {{"frames", frames.size()}, {"width", w}, {"height", h}, {"outputs", outputs}});
+  }
+  out << (pass ? "PASS" : "FAIL") << " (fgr and pha: max|d| <= " << kMaxAbs << ", MAD <= " << kMad << ")\n";
+  return pass ? 0 : 1;
+}
+
+}  // namespace
+
+int run_compare(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+  try {
+    return compare(Args(argv, {"--onnx", "--model", "--input", "--frames", "--downsample-ratio", "--threads", "--json"}),
+                   out);
+  } catch (const UsageError& e) {
+    err << "matte-compare: " << e.what() << "\n" << kUsage;
+    return 2;
+  } catch (const std::exception& e) {
+    err << "matte-compare: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace matte::cli
