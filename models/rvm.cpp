@@ -111,6 +111,13 @@ void global_avgpool(const View& in, float* out) {
 
 View vector_view(float* data, int channels) { return {data, 1, 1, channels, static_cast<size_t>(channels)}; }
 
+// Frame t of a view over `frames` frames stacked along its height.
+View frame_of(const View& v, int frames, int t) {
+  const int h = v.h / frames;
+  return {v.data + static_cast<size_t>(t) * static_cast<size_t>(h) * static_cast<size_t>(v.w) * v.stride, h, v.w,
+          v.channels, v.stride};
+}
+
 // ConvGRU over one buffer laid out [a | h | b | r·h] (C channels each): the block's output is
 // [a | h'] = channels 0..2C, the gates read [h | b] (input channels of conv_ih reordered to match)
 // and the candidate reads [b | r·h], so no concatenation is ever copied and h' is updated in place.
@@ -140,7 +147,6 @@ struct Gru {
     p.reshape(h, w, 4 * c);
     gates.reshape(h, w, 2 * c);
     cand.reshape(h, w, c);
-    reset();
   }
   void reset() {
     for_pixels(p.view().pixels(), static_cast<size_t>(c),
@@ -174,7 +180,7 @@ struct Gru {
 struct UpBlock {
   int up_ch = 0, f_ch = 0;
   DenseConv conv_a, conv_b;
-  Tensor cat;  // [upsampled | feature | pooled source]
+  Tensor cat;  // [upsampled | feature | pooled source] for each frame of the chunk
   Gru gru;
 
   void load(const Loader& w, int k) {
@@ -189,18 +195,17 @@ struct UpBlock {
                        bs.subspan(half), l.act);
     gru.load(w, prefix + ".gru");
   }
-  void plan(int h, int w) {
-    cat.reshape(h, w, up_ch + f_ch + 3);
+  void plan(int h, int w, int frames) {
+    cat.reshape(frames * h, w, up_ch + f_ch + 3);
     gru.plan(h, w);
   }
-  View up() const { return cat.slice(0, up_ch); }
   View feature() const { return cat.slice(up_ch, f_ch); }
   View pooled() const { return cat.slice(up_ch + f_ch, 3); }
 
-  void run(const View& prev) {
-    upsample2_crop(prev, up());
-    conv_a.run(cat.view(), gru.a());
-    conv_b.run(cat.view(), gru.b());
+  void run(const View& prev, const View& frame_cat) {
+    upsample2_crop(prev, frame_cat.slice(0, up_ch));
+    conv_a.run(frame_cat, gru.a());
+    conv_b.run(frame_cat, gru.b());
     gru.step();
   }
 };
@@ -219,8 +224,9 @@ struct Network::Impl {
   DepthwiseConv box16;  // the box filter repeated over [x | y | x·y | x·x]
   PointwiseConv ref0, ref3, ref6;
 
-  // Plan.
-  int width = 0, height = 0;
+  // Plan. What the encoder writes holds the whole chunk, frames stacked along the height, so each
+  // layer runs over all of them while its weights are in cache; the rest holds one frame.
+  int width = 0, height = 0, frames = 0;
   float ratio = 0.0f;
   std::array<int, 5> lh{}, lw{};  // downsampled size, then 1/2 .. 1/16 of it
   Tensor src;                     // full resolution RGB
@@ -267,25 +273,28 @@ struct Network::Impl {
     ref6 = w.pointwise("refiner.conv.6");
   }
 
-  void plan(int W, int H, float r) {
-    if (W == width && H == height && r == ratio) return;
+  View at(const View& v, int t) const { return frame_of(v, frames, t); }
+
+  void plan(int W, int H, float r, int T) {
+    const bool same = W == width && H == height && r == ratio;
+    if (same && T == frames) return;
     const ResizeParams ds = resize_by_scale(static_cast<size_t>(H), static_cast<size_t>(W), 3, r, r);
     if (ds.out_h == 0 || ds.out_w == 0) {
       throw Error("frame " + std::to_string(W) + "x" + std::to_string(H) + " at downsample ratio " +
                   std::to_string(r) + " leaves no pixels to run the network on");
     }
-    width = W, height = H, ratio = r;
+    width = W, height = H, ratio = r, frames = T;
     lh[0] = static_cast<int>(ds.out_h);
     lw[0] = static_cast<int>(ds.out_w);
     for (int i = 1; i < 5; ++i) {
       lh[i] = static_cast<int>(avgpool_2x2s2_output_size(static_cast<size_t>(lh[i - 1])));
       lw[i] = static_cast<int>(avgpool_2x2s2_output_size(static_cast<size_t>(lw[i - 1])));
     }
-    src.reshape(H, W, 3);
-    dec0_cat.reshape(lh[0], lw[0], 35);
-    norm.reshape(lh[0], lw[0], 3);
-    stem_out.reshape(lh[1], lw[1], 16);
-    for (int k = 1; k <= 3; ++k) up[k].plan(lh[k], lw[k]);
+    src.reshape(T * H, W, 3);
+    dec0_cat.reshape(T * lh[0], lw[0], 35);
+    norm.reshape(T * lh[0], lw[0], 3);
+    stem_out.reshape(T * lh[1], lw[1], 16);
+    for (int k = 1; k <= 3; ++k) up[k].plan(lh[k], lw[k], T);
     gru4.plan(lh[4], lw[4]);
 
     // Encoder: level of each block's output (the stride-2 blocks step down one level).
@@ -305,7 +314,7 @@ struct Network::Impl {
       } else if (n == 6) {
         out_view[n] = up[3].feature();
       } else {
-        block_out[n].reshape(lh[level], lw[level], b.project.cout());
+        block_out[n].reshape(T * lh[level], lw[level], b.project.cout());
         out_view[n] = block_out[n].view();
       }
     }
@@ -314,10 +323,10 @@ struct Network::Impl {
     se_pool.reshape(1, 1, 960);
     se_mid.reshape(1, 1, 240);
     se_scale.reshape(1, 1, 960);
-    f4.reshape(lh[4], lw[4], 960);
+    f4.reshape(T * lh[4], lw[4], 960);
     aspp_pool.reshape(1, 1, 960);
-    aspp_gate.reshape(1, 1, 128);
-    aspp_out.reshape(lh[4], lw[4], 128);
+    aspp_gate.reshape(T, 1, 128);
+    aspp_out.reshape(T * lh[4], lw[4], 128);
     dec0_mid.reshape(lh[0], lw[0], 16);
     stats.reshape(lh[0], lw[0], 16);
     box.reshape(lh[0], lw[0], 16);
@@ -326,6 +335,7 @@ struct Network::Impl {
     ref_mid1.reshape(lh[0], lw[0], 16);
     ab.reshape(lh[0], lw[0], 8);
     ab_full.reshape(H, W, 8);
+    if (!same) reset_state();
   }
 
   void reset_state() {
@@ -341,59 +351,65 @@ struct Network::Impl {
       float* d = norm.data() + i * 3;
       for (int c = 0; c < 3; ++c) d[c] = (s[c] - kMean[c]) / kStd[c];
     });
-    stem.run(norm.view(), stem_out.view());
+    for (int t = 0; t < frames; ++t) stem.run(at(norm.view(), t), at(stem_out.view(), t));
     View x = stem_out.view();
     for (int n = 1; n < kBlocks; ++n) {
       const Block& b = blocks[n];
-      View e = x;
-      if (b.expand) {
-        e = {expand_buf.data(), x.h, x.w, b.hidden, static_cast<size_t>(b.hidden)};
-        b.expand_conv.run(x, e);
+      for (int t = 0; t < frames; ++t) {
+        const View xt = at(x, t), o = at(out_view[n], t);
+        View e = xt;
+        if (b.expand) {
+          e = {expand_buf.data(), xt.h, xt.w, b.hidden, static_cast<size_t>(b.hidden)};
+          b.expand_conv.run(xt, e);
+        }
+        const View d{dw_buf.data(), o.h, o.w, b.hidden, static_cast<size_t>(b.hidden)};
+        b.dw.run(e, d);
+        const float* scale = nullptr;
+        if (b.se) {
+          global_avgpool(d, se_pool.data());
+          b.fc1.run(vector_view(se_pool.data(), b.hidden), vector_view(se_mid.data(), b.fc1.cout()));
+          b.fc2.run(vector_view(se_mid.data(), b.fc1.cout()), vector_view(se_scale.data(), b.hidden));
+          scale = se_scale.data();
+        }
+        b.project.run(d, o, scale, b.residual ? &xt : nullptr);
       }
-      const View& o = out_view[n];
-      const View d{dw_buf.data(), o.h, o.w, b.hidden, static_cast<size_t>(b.hidden)};
-      b.dw.run(e, d);
-      const float* scale = nullptr;
-      if (b.se) {
-        global_avgpool(d, se_pool.data());
-        b.fc1.run(vector_view(se_pool.data(), b.hidden), vector_view(se_mid.data(), b.fc1.cout()));
-        b.fc2.run(vector_view(se_mid.data(), b.fc1.cout()), vector_view(se_scale.data(), b.hidden));
-        scale = se_scale.data();
-      }
-      b.project.run(d, o, scale, b.residual ? &x : nullptr);
-      x = o;
+      x = out_view[n];
     }
-    last.run(x, f4.view());
+    for (int t = 0; t < frames; ++t) last.run(at(x, t), at(f4.view(), t));
   }
 
   void lraspp() {
-    aspp1.run(f4.view(), aspp_out.view());
-    global_avgpool(f4.view(), aspp_pool.data());
-    aspp2.run(vector_view(aspp_pool.data(), 960), vector_view(aspp_gate.data(), 128));
+    for (int t = 0; t < frames; ++t) aspp1.run(at(f4.view(), t), at(aspp_out.view(), t));
+    for (int t = 0; t < frames; ++t) {
+      global_avgpool(at(f4.view(), t), aspp_pool.data());
+      aspp2.run(vector_view(aspp_pool.data(), 960), vector_view(aspp_gate.data() + t * 128, 128));
+    }
+  }
+
+  void decoder(int t) {
     // x4 = aspp1 · aspp2, its halves straight into decode4's ConvGRU buffer.
-    const float* g = aspp_gate.data();
-    for_pixels(aspp_out.view().pixels(), 128, [&](size_t i) {
-      const float* s = aspp_out.data() + i * 128;
+    const float* g = aspp_gate.data() + t * 128;
+    const View x4 = at(aspp_out.view(), t);
+    for_pixels(x4.pixels(), 128, [&](size_t i) {
+      const float* s = x4.pixel(i);
       float* a = gru4.p.data() + i * 256;
       for (int c = 0; c < 64; ++c) a[c] = s[c] * g[c];
       for (int c = 64; c < 128; ++c) a[64 + c] = s[c] * g[c];
     });
-  }
-
-  void decoder() {
     gru4.step();
-    up[3].run(gru4.out());
-    up[2].run(up[3].gru.out());
-    up[1].run(up[2].gru.out());
-    upsample2_crop(up[1].gru.out(), dec0_cat.slice(0, 32));
-    dec0_conv0.run(dec0_cat.view(), dec0_mid.view());
+    up[3].run(gru4.out(), at(up[3].cat.view(), t));
+    up[2].run(up[3].gru.out(), at(up[2].cat.view(), t));
+    up[1].run(up[2].gru.out(), at(up[1].cat.view(), t));
+    const View cat = at(dec0_cat.view(), t);
+    upsample2_crop(up[1].gru.out(), cat.slice(0, 32));
+    dec0_conv0.run(cat, dec0_mid.view());
     dec0_conv3.run(dec0_mid.view(), ref_in.slice(8, 16));
     project_mat.run(ref_in.slice(8, 16), stats.slice(4, 4));
   }
 
   // Deep guided filter: A, b from the low-resolution statistics, then out = A·fine_x + b at full size.
-  void refine(const FrameOutput& out) {
-    const View small = dec0_cat.slice(32, 3);
+  void refine(int t, const FrameOutput& out) {
+    const View small = at(dec0_cat.slice(32, 3), t), full = at(src.view(), t);
     const size_t n0 = small.pixels();
     for_pixels(n0, 16, [&](size_t i) {
       const float* s = small.pixel(i);
@@ -426,7 +442,7 @@ struct Network::Impl {
            ab_full.view());
     const size_t n = static_cast<size_t>(width) * static_cast<size_t>(height);
     for_pixels(n, 16, [&](size_t i) {
-      const float* s = src.data() + i * 3;
+      const float* s = full.pixel(i);
       const float* p = ab_full.data() + i * 8;
       const float mean = (s[0] + s[1] + s[2]) / 3.0f;
       const float pha = std::clamp(p[3] * mean + p[7], 0.0f, 1.0f);
@@ -441,16 +457,21 @@ struct Network::Impl {
     });
   }
 
-  void run(const FrameOutput& out) {
+  void run(std::span<const FrameOutput> out) {
     const ResizeParams ds = resize_by_scale(static_cast<size_t>(height), static_cast<size_t>(width), 3, ratio, ratio);
-    resize(ds, src.view(), dec0_cat.slice(32, 3));
-    avgpool2(dec0_cat.slice(32, 3), up[1].pooled());
-    avgpool2(up[1].pooled(), up[2].pooled());
-    avgpool2(up[2].pooled(), up[3].pooled());
+    for (int t = 0; t < frames; ++t) {
+      const View small = at(dec0_cat.slice(32, 3), t);
+      resize(ds, at(src.view(), t), small);
+      avgpool2(small, at(up[1].pooled(), t));
+      avgpool2(at(up[1].pooled(), t), at(up[2].pooled(), t));
+      avgpool2(at(up[2].pooled(), t), at(up[3].pooled(), t));
+    }
     encoder();
     lraspp();
-    decoder();
-    refine(out);
+    for (int t = 0; t < frames; ++t) {
+      decoder(t);
+      refine(t, out[static_cast<size_t>(t)]);
+    }
   }
 
   const Gru& gru(int index) const {
@@ -462,9 +483,9 @@ struct Network::Impl {
 Network::Network(const WeightFile& weights) : impl_(std::make_unique<Impl>(weights)) {}
 Network::~Network() = default;
 
-void Network::plan(int width, int height, float ratio) { impl_->plan(width, height, ratio); }
-View Network::input() const { return impl_->src.view(); }
-void Network::run(const FrameOutput& out) { impl_->run(out); }
+void Network::plan(int width, int height, float ratio, int frames) { impl_->plan(width, height, ratio, frames); }
+View Network::input(int t) const { return impl_->at(impl_->src.view(), t); }
+void Network::run(std::span<const FrameOutput> out) { impl_->run(out); }
 void Network::reset_state() { impl_->reset_state(); }
 
 StateView Network::state(int index) const {

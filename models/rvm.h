@@ -1,11 +1,13 @@
 // Robust Video Matting, MobileNetV3 backbone with the deep guided filter: the network as plain code
-// over the layers of models/rvm_layers.h. One frame at a time, NHWC; buffers are planned once per
-// frame size and ratio and reused, and the four ConvGRU states live in them between frames.
+// over the layers of models/rvm_layers.h. NHWC, a chunk of T frames at a time: the encoder runs layer
+// by layer over all T, then the decoder steps the ConvGRUs frame by frame. Buffers are planned once
+// per frame size, ratio and T and reused, and the four ConvGRU states live in them between chunks.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "engine/layers.h"
@@ -31,13 +33,14 @@ class Network {
   explicit Network(const WeightFile& weights);
   ~Network();
 
-  // Sizes every buffer for a width×height frame at this ratio; when anything changes the recurrent
-  // state restarts from zero. Throws Error when the downsampled frame would be empty.
-  void plan(int width, int height, float ratio);
-  // The full-resolution H×W×3 RGB input to fill before run().
-  View input() const;
-  // One frame; the recurrent state carries over from the previous run().
-  void run(const FrameOutput& out);
+  // Sizes every buffer for chunks of `frames` width×height frames at this ratio; when the size or
+  // ratio changes the recurrent state restarts from zero. Throws Error when the downsampled frame
+  // would be empty.
+  void plan(int width, int height, float ratio, int frames);
+  // The full-resolution H×W×3 RGB input of frame t of the chunk, to fill before run().
+  View input(int t) const;
+  // The planned chunk, one output per frame in order; the recurrent state carries over.
+  void run(std::span<const FrameOutput> out);
   void reset_state();
   // r1..r4 (index 0..3) as channels × height × width.
   StateView state(int index) const;

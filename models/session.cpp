@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "engine/error.h"
 #include "engine/image_io.h"
@@ -22,6 +24,9 @@ void check_ratio(float ratio) {
   if (!(ratio >= 0.0f && ratio <= 1.0f))
     throw Error("downsample ratio " + std::to_string(ratio) + " is not in (0, 1] (or 0 for automatic)");
 }
+
+bool is_bgr(const Image8& frame) { return frame.format == PixelFormat::bgr8; }
+bool is_bgr(const PlanarImage&) { return false; }
 
 }  // namespace
 
@@ -43,31 +48,42 @@ struct Session::Impl {
     check_ratio(ratio);
   }
 
+  // A chunk of frames of one size, all checked before any runs.
   template <class Frame>
-  Matte process(const Frame& frame, bool bgr) {
-    check_frame(frame);
-    const std::pair<int, int> size{frame.width, frame.height};
-    if (clip_size && *clip_size != size) {
-      throw Error("frame " + std::to_string(frame.width) + "x" + std::to_string(frame.height) +
-                  " differs from the clip's " + std::to_string(clip_size->first) + "x" +
-                  std::to_string(clip_size->second) + " (call reset() at a cut)");
+  std::vector<Matte> process(std::span<const Frame> frames) {
+    if (frames.empty()) return {};
+    const std::pair<int, int> size = clip_size.value_or(std::pair{frames[0].width, frames[0].height});
+    for (const Frame& frame : frames) {
+      check_frame(frame);
+      if (std::pair{frame.width, frame.height} != size) {
+        throw Error("frame " + std::to_string(frame.width) + "x" + std::to_string(frame.height) +
+                    " differs from the clip's " + std::to_string(size.first) + "x" + std::to_string(size.second) +
+                    " (call reset() at a cut)");
+      }
     }
-    const float r = ratio > 0.0f ? ratio : auto_downsample_ratio(frame.width, frame.height);
-    Matte m;
-    m.width = frame.width;
-    m.height = frame.height;
-    const size_t n = static_cast<size_t>(frame.width) * static_cast<size_t>(frame.height);
-    m.alpha.resize(n);
-    m.foreground.resize(3 * n);
-    m.alpha8.resize(n);
-    m.foreground8.resize(3 * n);
+    const auto [width, height] = size;
+    const float r = ratio > 0.0f ? ratio : auto_downsample_ratio(width, height);
+    const size_t n = static_cast<size_t>(width) * static_cast<size_t>(height);
+    std::vector<Matte> mattes(frames.size());
+    std::vector<rvm::FrameOutput> outs;
+    outs.reserve(frames.size());
+    for (size_t i = 0; i < frames.size(); ++i) {
+      Matte& m = mattes[i];
+      m.width = width;
+      m.height = height;
+      m.alpha.resize(n);
+      m.foreground.resize(3 * n);
+      m.alpha8.resize(n);
+      m.foreground8.resize(3 * n);
+      outs.push_back({m.alpha.data(), m.foreground.data(), m.alpha8.data(), m.foreground8.data(), is_bgr(frames[i])});
+    }
     arena.execute([&] {
-      network.plan(frame.width, frame.height, r);
-      to_rgb_float(frame, network.input());
-      network.run({m.alpha.data(), m.foreground.data(), m.alpha8.data(), m.foreground8.data(), bgr});
+      network.plan(width, height, r, static_cast<int>(frames.size()));
+      for (size_t i = 0; i < frames.size(); ++i) to_rgb_float(frames[i], network.input(static_cast<int>(i)));
+      network.run(outs);
     });
     clip_size = size;
-    return m;
+    return mattes;
   }
 };
 
@@ -91,15 +107,10 @@ float Session::downsample_ratio_for(int width, int height) const {
   return impl_->ratio > 0.0f ? impl_->ratio : auto_downsample_ratio(width, height);
 }
 
-Matte Session::process(const Image8& frame) { return impl_->process(frame, frame.format == PixelFormat::bgr8); }
-Matte Session::process(const PlanarImage& frame) { return impl_->process(frame, false); }
+Matte Session::process(const Image8& frame) { return std::move(impl_->process(std::span(&frame, 1))[0]); }
+Matte Session::process(const PlanarImage& frame) { return std::move(impl_->process(std::span(&frame, 1))[0]); }
 
-std::vector<Matte> Session::process_chunk(std::span<const Image8> frames) {
-  std::vector<Matte> out;
-  out.reserve(frames.size());
-  for (const Image8& f : frames) out.push_back(process(f));
-  return out;
-}
+std::vector<Matte> Session::process_chunk(std::span<const Image8> frames) { return impl_->process(frames); }
 
 StateView Session::recurrent_state(int index) const { return impl_->network.state(index); }
 

@@ -54,6 +54,8 @@ TEST_CASE("process_chunk of 4 frames equals frame by frame") {
   REQUIRE(chunk.size() == 4);
   for (int i = 0; i < 4; ++i) check_same(chunk[i], b.process(frames[i]));
   for (int s = 0; s < 4; ++s) CHECK(a.recurrent_state(s).values == b.recurrent_state(s).values);
+  // A change of chunk length keeps the recurrent state.
+  check_same(a.process(frames[0]), b.process(frames[0]));
 }
 
 TEST_CASE("odd frame sizes run and give finite values in range") {
@@ -111,6 +113,9 @@ TEST_CASE("a frame of another size without reset() is an error") {
   CHECK_THROWS_AS(s.process(image(b, 24, 32)), Error);
   s.reset();
   CHECK_NOTHROW(s.process(image(b, 24, 32)));
+  s.reset();
+  const std::vector<Image8> mixed{image(a, 32, 24), image(b, 24, 32)};
+  CHECK_THROWS_AS(s.process_chunk(mixed), Error);
 }
 
 TEST_CASE("bad frames and ratios are errors") {
