@@ -80,17 +80,9 @@ int bench(const Args& args, std::ostream& out) {
 }  // namespace
 
 int run_bench(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
-  try {
-    return bench(Args(argv, {"--model", "--width", "--height", "--downsample-ratio", "--frames", "--threads", "--onnx",
-                             "--input"}),
-                 out);
-  } catch (const UsageError& e) {
-    err << "matte-bench: " << e.what() << "\n" << kUsage;
-    return 2;
-  } catch (const std::exception& e) {
-    err << "matte-bench: " << e.what() << "\n";
-    return 1;
-  }
+  return run_tool("matte-bench", kUsage, argv,
+                  {"--model", "--width", "--height", "--downsample-ratio", "--frames", "--threads", "--onnx", "--input"}, err,
+                  [&](const Args& args) { return bench(args, out); });
 }
 
 }  // namespace matte::cli

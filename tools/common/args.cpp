@@ -69,4 +69,17 @@ void require_path(const std::string& path, const std::string& what) {
   if (!std::filesystem::exists(path)) throw Error(path + ": no such file (" + what + ")");
 }
 
+int run_tool(const char* tool, const char* usage, const std::vector<std::string>& argv,
+             const std::vector<std::string>& allowed, std::ostream& err, const std::function<int(const Args&)>& body) {
+  try {
+    return body(Args(argv, allowed));
+  } catch (const UsageError& e) {
+    err << tool << ": " << e.what() << "\n" << usage;
+    return 2;
+  } catch (const std::exception& e) {
+    err << tool << ": " << e.what() << "\n";
+    return 1;
+  }
+}
+
 }  // namespace matte::cli

@@ -91,16 +91,9 @@ int compare(const Args& args, std::ostream& out) {
 }  // namespace
 
 int run_compare(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
-  try {
-    return compare(Args(argv, {"--onnx", "--model", "--input", "--frames", "--downsample-ratio", "--threads", "--json"}),
-                   out);
-  } catch (const UsageError& e) {
-    err << "matte-compare: " << e.what() << "\n" << kUsage;
-    return 2;
-  } catch (const std::exception& e) {
-    err << "matte-compare: " << e.what() << "\n";
-    return 1;
-  }
+  return run_tool("matte-compare", kUsage, argv,
+                  {"--onnx", "--model", "--input", "--frames", "--downsample-ratio", "--threads", "--json"}, err,
+                  [&](const Args& args) { return compare(args, out); });
 }
 
 }  // namespace matte::cli

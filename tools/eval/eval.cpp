@@ -118,15 +118,9 @@ int eval(const Args& args, std::ostream& out) {
 }  // namespace
 
 int run_eval(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
-  try {
-    return eval(Args(argv, {"--model", "--onnx", "--matting-dir", "--frames", "--downsample-ratio", "--threads"}), out);
-  } catch (const UsageError& e) {
-    err << "matte-eval: " << e.what() << "\n" << kUsage;
-    return 2;
-  } catch (const std::exception& e) {
-    err << "matte-eval: " << e.what() << "\n";
-    return 1;
-  }
+  return run_tool("matte-eval", kUsage, argv,
+                  {"--model", "--onnx", "--matting-dir", "--frames", "--downsample-ratio", "--threads"}, err,
+                  [&](const Args& args) { return eval(args, out); });
 }
 
 }  // namespace matte::cli
