@@ -54,6 +54,9 @@ class Session {
  public:
   // Throws matte::Error (naming the file) for a missing, broken or non-RVM weight file.
   explicit Session(const std::string& weight_path, SessionOptions options = {});
+  // The same from a weight file's bytes already in memory (e.g. an ONNX model converted on the
+  // fly); `origin` names it in errors.
+  Session(std::vector<uint8_t> weight_file_bytes, const std::string& origin, SessionOptions options = {});
   ~Session();
   Session(Session&&) noexcept;
   Session& operator=(Session&&) noexcept;

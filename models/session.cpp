@@ -41,8 +41,8 @@ struct Session::Impl {
   // Size of the frames since the last reset; a frame of another size is an error until reset().
   std::optional<std::pair<int, int>> clip_size;
 
-  Impl(const std::string& path, const SessionOptions& options)
-      : network(WeightFile::open(path)),
+  Impl(const WeightFile& weights, const SessionOptions& options)
+      : network(weights),
         arena(options.threads > 0 ? options.threads : tbb::info::default_concurrency()),
         ratio(options.downsample_ratio) {
     check_ratio(ratio);
@@ -88,7 +88,9 @@ struct Session::Impl {
 };
 
 Session::Session(const std::string& weight_path, SessionOptions options)
-    : impl_(std::make_unique<Impl>(weight_path, options)) {}
+    : impl_(std::make_unique<Impl>(WeightFile::open(weight_path), options)) {}
+Session::Session(std::vector<uint8_t> weight_file_bytes, const std::string& origin, SessionOptions options)
+    : impl_(std::make_unique<Impl>(WeightFile::from_bytes(std::move(weight_file_bytes), origin), options)) {}
 Session::~Session() = default;
 Session::Session(Session&&) noexcept = default;
 Session& Session::operator=(Session&&) noexcept = default;

@@ -18,13 +18,22 @@ std::string number_text(double v) {
 
 }  // namespace
 
-Args::Args(const std::vector<std::string>& argv, const std::vector<std::string>& allowed) {
+Args::Args(const std::vector<std::string>& argv, const std::vector<std::string>& allowed,
+           const std::vector<std::string>& switches) {
   for (size_t i = 0; i < argv.size(); ++i) {
     const std::string& name = argv[i];
+    if (std::find(switches.begin(), switches.end(), name) != switches.end()) {
+      if (!switches_.insert(name).second) throw UsageError(name + " given twice");
+      continue;
+    }
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
       throw UsageError(name.starts_with("-") ? "unknown option " + name : "unexpected argument " + name);
     }
-    if (i + 1 == argv.size()) throw UsageError(name + " needs a value");
+    const auto is_option = [&](const std::string& next) {
+      return std::find(allowed.begin(), allowed.end(), next) != allowed.end() ||
+             std::find(switches.begin(), switches.end(), next) != switches.end();
+    };
+    if (i + 1 == argv.size() || is_option(argv[i + 1])) throw UsageError(name + " needs a value");
     if (!values_.emplace(name, argv[++i]).second) throw UsageError(name + " given twice");
   }
 }

@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,9 +20,12 @@ struct UsageError : Error {
 class Args {
  public:
   // `allowed` lists the accepted option names ("--model", ...); each takes exactly one value.
-  Args(const std::vector<std::string>& argv, const std::vector<std::string>& allowed);
+  // `switches` lists the options that take none ("--quiet").
+  Args(const std::vector<std::string>& argv, const std::vector<std::string>& allowed,
+       const std::vector<std::string>& switches = {});
 
   bool has(const std::string& name) const { return values_.count(name) != 0; }
+  bool flag(const std::string& name) const { return switches_.count(name) != 0; }
   // Throws UsageError when the option is absent.
   std::string required(const std::string& name) const;
   std::string text(const std::string& name, const std::string& fallback) const;
@@ -32,6 +36,7 @@ class Args {
 
  private:
   std::map<std::string, std::string> values_;
+  std::set<std::string> switches_;
 };
 
 // Parses argv against `allowed` and runs `body`, turning exceptions into the tools' exit codes:

@@ -1,0 +1,99 @@
+#include "tools/matte/background.h"
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "engine/error.h"
+#include "tools/common/args.h"
+
+namespace matte::cli {
+
+namespace {
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  c = char(c | 0x20);  // lower case
+  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+// "#RRGGBB" → RGB, or nothing when malformed.
+std::optional<cv::Vec3b> parse_hex(const std::string& text) {
+  if (text.size() != 7) return std::nullopt;
+  int rgb[3];
+  for (int i = 0; i < 3; ++i) {
+    const int hi = hex_digit(text[1 + 2 * i]), lo = hex_digit(text[2 + 2 * i]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    rgb[i] = hi * 16 + lo;
+  }
+  return cv::Vec3b(rgb[0], rgb[1], rgb[2]);
+}
+
+// "R,G,B" with optional spaces around each number → RGB, or nothing when malformed.
+std::optional<cv::Vec3b> parse_triple(const std::string& text) {
+  int rgb[3];
+  size_t pos = 0;
+  for (int i = 0; i < 3; ++i) {
+    const size_t comma = i < 2 ? text.find(',', pos) : text.size();
+    if (comma == std::string::npos) return std::nullopt;
+    const std::string field = text.substr(pos, comma - pos);
+    const size_t first = field.find_first_not_of(' '), last = field.find_last_not_of(' ');
+    if (first == std::string::npos) return std::nullopt;
+    const std::string digits = field.substr(first, last - first + 1);
+    if (digits.size() > 3 || digits.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    rgb[i] = std::stoi(digits);
+    if (rgb[i] > 255) return std::nullopt;
+    pos = comma + 1;
+  }
+  return cv::Vec3b(rgb[0], rgb[1], rgb[2]);
+}
+
+void scale_into(const cv::Mat& src, int width, int height, cv::Mat& dst) {
+  const bool shrink = width < src.cols && height < src.rows;
+  cv::resize(src, dst, cv::Size(width, height), 0, 0, shrink ? cv::INTER_AREA : cv::INTER_LINEAR);
+}
+
+}  // namespace
+
+BackgroundSpec default_background() { return {cv::Vec3b(155, 255, 120), ""}; }
+
+BackgroundSpec parse_background(const std::string& text) {
+  const bool colour_like =
+      text.starts_with('#') || text.find_first_not_of("0123456789, ") == std::string::npos;
+  if (!colour_like) return {std::nullopt, text};
+  const std::optional<cv::Vec3b> rgb = text.starts_with('#') ? parse_hex(text) : parse_triple(text);
+  if (!rgb) throw UsageError("--background " + text + ": not a colour (#RRGGBB or R,G,B) or a file");
+  return {cv::Vec3b((*rgb)[2], (*rgb)[1], (*rgb)[0]), ""};
+}
+
+Background::Background(const BackgroundSpec& spec, int width, int height)
+    : spec_(spec), width_(width), height_(height) {
+  if (spec_.colour) {
+    frame_ = cv::Mat(height_, width_, CV_8UC3, cv::Scalar((*spec_.colour)[0], (*spec_.colour)[1], (*spec_.colour)[2]));
+    return;
+  }
+  require_path(spec_.path, "--background");
+  if (cv::haveImageReader(spec_.path)) {
+    const cv::Mat image = cv::imread(spec_.path, cv::IMREAD_COLOR);
+    if (!image.empty()) {
+      scale_into(image, width_, height_, frame_);
+      return;
+    }
+  }
+  video_ = std::make_unique<cv::VideoCapture>(spec_.path, cv::CAP_FFMPEG);
+  cv::Mat probe;
+  if (!video_->isOpened() || !video_->read(probe)) throw Error(spec_.path + ": cannot decode as an image or a video");
+  video_->open(spec_.path, cv::CAP_FFMPEG);  // back to the first frame (reopened: FFmpeg seeks inexactly)
+}
+
+const cv::Mat& Background::next() {
+  if (!video_) return frame_;
+  cv::Mat raw;
+  if (!video_->read(raw)) {
+    video_->open(spec_.path, cv::CAP_FFMPEG);  // loop
+    if (!video_->read(raw)) throw Error(spec_.path + ": cannot decode as an image or a video");
+  }
+  scale_into(raw, width_, height_, frame_);
+  return frame_;
+}
+
+}  // namespace matte::cli

@@ -1,0 +1,38 @@
+// `--background` for the composition: a colour (#RRGGBB or R,G,B), an image scaled to the frame,
+// or a video scaled and looped.
+#pragma once
+
+#include <memory>
+#include <opencv2/core.hpp>
+#include <opencv2/videoio.hpp>
+#include <optional>
+#include <string>
+
+namespace matte::cli {
+
+struct BackgroundSpec {
+  std::optional<cv::Vec3b> colour;  // BGR
+  std::string path;                 // when not a colour
+};
+
+// RVM's default green: RGB (120, 255, 155).
+BackgroundSpec default_background();
+// "#RRGGBB" or "R,G,B" (0..255 each) is a colour; anything else is a path. Throws UsageError for
+// text that looks like a colour but is malformed ("#12345G", "1,2", "300,0,0").
+BackgroundSpec parse_background(const std::string& text);
+
+class Background {
+ public:
+  // Opens an image or a video path (throws Error naming it when missing or undecodable).
+  Background(const BackgroundSpec& spec, int width, int height);
+  // The background for the next frame, width×height BGR; a video restarts at its end.
+  const cv::Mat& next();
+
+ private:
+  BackgroundSpec spec_;
+  int width_, height_;
+  cv::Mat frame_;
+  std::unique_ptr<cv::VideoCapture> video_;
+};
+
+}  // namespace matte::cli

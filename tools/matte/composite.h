@@ -1,0 +1,22 @@
+// Turning a matte into the pixels `matte` writes. Plain loops over whole frames; not part of the
+// inference path.
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include "engine/matte.h"
+
+namespace matte::cli {
+
+// round(255·(F·α + B·(1−α))) per channel, BGR 8-bit; F is the float foreground (planar RGB), B the
+// 8-bit BGR background/255.
+void composite_over(const Matte& m, const cv::Mat& background_bgr, cv::Mat& out);
+// BGRA 8-bit for PNG: colour = the 8-bit foreground where round(α·255) > 0 and 0 elsewhere (as RVM writes
+// its RGBA composition), alpha = round(α·255).
+void foreground_with_alpha(const Matte& m, cv::Mat& out);
+// The 8-bit foreground as BGR. `m` came from BGR input, so foreground8 is already BGR.
+void foreground_bgr(const Matte& m, cv::Mat& out);
+// round(α·255), one channel.
+void alpha_gray(const Matte& m, cv::Mat& out);
+
+}  // namespace matte::cli

@@ -1,0 +1,33 @@
+// matte: mattes a video, an image, a folder of images or a camera; see `matte --help`.
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <opencv2/core/utils/logger.hpp>
+
+#include "tools/matte/matte_cli.h"
+
+namespace {
+
+std::atomic<int> g_signal{0};
+
+// Only records the signal: the pipeline notices, stops and removes its temporaries. A second
+// Ctrl-C falls back to the default action.
+extern "C" void on_signal(int sig) {
+  g_signal = sig;
+  std::signal(sig, SIG_DFL);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  static_assert(std::atomic<int>::is_always_lock_free, "set from a signal handler");
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  // The tool reports its own errors in one line; OpenCV's and FFmpeg's warnings would only add noise.
+  cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+  setenv("OPENCV_FFMPEG_LOGLEVEL", "-8", 0);
+  return matte::cli::run_matte(std::vector<std::string>(argv + 1, argv + argc), std::cout, std::cerr,
+                               isatty(STDERR_FILENO), g_signal);
+}

@@ -1,0 +1,179 @@
+#include "tools/matte/matte_cli.h"
+
+#include <tbb/info.h>
+
+#include <algorithm>
+#include <exception>
+#include <filesystem>
+#include <optional>
+#include <thread>
+
+#include "engine/matte.h"
+#include "engine/weight_file.h"
+#include "tools/common/args.h"
+#include "tools/matte/options.h"
+#include "tools/matte/pipeline.h"
+#include "tools/matte/preview.h"
+#include "tools/matte/progress.h"
+#include "tools/onnx2flat/convert.h"
+
+namespace matte::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+bool is_camera(const std::string& input) { return input.starts_with("camera:"); }
+
+std::string lower_extension(const std::string& path) {
+  std::string ext = fs::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return ext;
+}
+
+// One spelling per file: "a/../a/x", "./a/x" and "a/x/" all name the same path.
+fs::path normal(const std::string& path) {
+  std::string p = path;
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  std::error_code ec;
+  const fs::path canonical = fs::weakly_canonical(p, ec);
+  return ec ? fs::absolute(p).lexically_normal() : canonical;
+}
+
+// Refuses an output that would replace one of the run's inputs or another output.
+void check_output_paths(const MatteOptions& o) {
+  std::vector<std::pair<std::string, std::string>> inputs = {{o.model, "the model"}};
+  if (!is_camera(o.input)) inputs.push_back({o.input, "the input"});
+  if (!o.plate.empty()) inputs.push_back({o.plate, "the background plate"});
+  if (!o.background.path.empty()) inputs.push_back({o.background.path, "the background"});
+  for (size_t i = 0; i < o.outputs.size(); ++i) {
+    const OutputRequest& out = o.outputs[i];
+    for (const auto& [path, role] : inputs) {
+      if (normal(out.path) == normal(path)) throw UsageError(out.path + ": " + out.flag + " is " + role + " (" + path + ")");
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (normal(out.path) == normal(o.outputs[j].path)) {
+        throw UsageError(out.path + ": given to both " + o.outputs[j].flag + " and " + out.flag);
+      }
+    }
+    if (fs::exists(out.path) && !o.overwrite) throw Error(out.path + ": exists (use --overwrite to replace it)");
+  }
+}
+
+Session load_model(const std::string& path, const SessionOptions& options) {
+  if (lower_extension(path) == ".onnx") {
+    const ConvertedModel model = convert_onnx(path);
+    return Session(serialize_weight_file(model.metadata, model.tensors), path, options);
+  }
+  return Session(path, options);
+}
+
+// The first line of an exception's text: the tool's errors are one line.
+std::string first_line(const char* what) {
+  std::string text = what;
+  return text.substr(0, text.find('\n'));
+}
+
+int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is_terminal,
+        const std::atomic<int>& signal_received) {
+  require_path(o.model, "--model");
+  if (!is_camera(o.input)) require_path(o.input, "--input");
+  if (!o.plate.empty()) require_path(o.plate, "--background-plate");
+  if (!o.background.path.empty()) require_path(o.background.path, "--background");
+  check_output_paths(o);
+
+  Session session = load_model(o.model, {.threads = o.threads, .downsample_ratio = o.downsample_ratio});
+  if (!o.plate.empty()) {
+    throw Error("--background-plate " + o.plate + ": " + o.model +
+                " is an RVM model, which takes no background plate (plates are for BGMv2 models)");
+  }
+  const auto source = FrameSource::open(o.input, o.start, o.fps);
+  const int width = source->width(), height = source->height();
+  std::optional<Preview> preview;
+  if (o.preview) preview.emplace();
+
+  std::vector<Output> outputs;
+  bool needs_background = o.preview;
+  for (const OutputRequest& request : o.outputs) {
+    outputs.push_back({request.content, Sink::create(request.path, request.kind, width, height, source->fps(), o.overwrite)});
+    needs_background |= request.content == Content::composition && !outputs.back().sink->keeps_transparency();
+  }
+  std::optional<Background> background;
+  if (needs_background) background.emplace(o.background, width, height);
+
+  int64_t total = source->remaining();
+  if (o.frames > 0) total = total < 0 ? o.frames : std::min<int64_t>(total, o.frames);
+  Progress progress(err, total, !o.quiet && err_is_terminal);
+  std::atomic<bool> quit{false};
+  PipelineJob job;
+  job.source = source.get();
+  job.session = &session;
+  job.background = background ? &*background : nullptr;
+  job.outputs = &outputs;
+  job.seq_chunk = o.seq_chunk;
+  job.max_frames = o.frames;
+  job.stop = [&] { return quit.load() || signal_received.load() != 0; };
+  job.want_composite = o.preview;
+  job.on_frame = [&](int64_t done, const cv::Mat& composite) {
+    progress.update(done);
+    if (preview) preview->post(composite);
+  };
+
+  int64_t frames = 0;
+  if (preview) {
+    std::atomic<bool> finished{false};
+    std::exception_ptr failure;
+    std::thread worker([&] {
+      try {
+        frames = run_pipeline(job);
+      } catch (...) {
+        failure = std::current_exception();
+      }
+      finished = true;
+    });
+    preview->run([&] { return finished.load(); }, quit);
+    worker.join();
+    if (failure) std::rethrow_exception(failure);
+  } else {
+    frames = run_pipeline(job);
+  }
+  const double seconds = progress.seconds();
+  progress.finish();
+
+  if (const int sig = signal_received.load()) {
+    err << "matte: interrupted by signal " << sig << "; no output written\n";
+    return 128 + sig;
+  }
+  for (Output& output : outputs) output.sink->commit();
+  if (!o.quiet) {
+    const int threads = o.threads > 0 ? o.threads : tbb::info::default_concurrency();
+    out << summary_line(frames, width, height, seconds, session.downsample_ratio_for(width, height), threads) << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int run_matte(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err, bool err_is_terminal,
+              const std::atomic<int>& signal_received) {
+  if (std::find(argv.begin(), argv.end(), "--help") != argv.end() ||
+      std::find(argv.begin(), argv.end(), "-h") != argv.end()) {
+    out << kMatteHelp;
+    return 0;
+  }
+  if (std::find(argv.begin(), argv.end(), "--version") != argv.end()) {
+    out << "matte " << MATTE_VERSION << "\n";
+    return 0;
+  }
+  try {
+    return run(parse_matte_options(argv), out, err, err_is_terminal, signal_received);
+  } catch (const UsageError& e) {
+    err << "matte: " << first_line(e.what()) << "\nTry 'matte --help'.\n";
+    return 2;
+  } catch (const std::exception& e) {
+    err << "matte: " << first_line(e.what()) << "\n";
+    return 1;
+  }
+}
+
+}  // namespace matte::cli

@@ -1,0 +1,38 @@
+// `matte`'s command line: every flag parsed and checked before any file is touched.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tools/matte/background.h"
+#include "tools/matte/sink.h"
+
+namespace matte::cli {
+
+enum class Content { composition, alpha, foreground };
+
+struct OutputRequest {
+  Content content;
+  std::string flag;  // "--output-composition", ...
+  std::string path;
+  OutputKind kind;
+};
+
+struct MatteOptions {
+  std::string model, input, plate;
+  std::vector<OutputRequest> outputs;  // composition, alpha, foreground, in that order, as requested
+  BackgroundSpec background = default_background();
+  float downsample_ratio = 0.0f;  // 0 = auto
+  int seq_chunk = 1, threads = 0, frames = 0, start = 0;  // frames 0 = all, threads 0 = every core
+  double fps = 0.0;                                      // 0 = the source's
+  bool quiet = false, preview = false, overwrite = false;
+};
+
+// Throws UsageError for unknown flags, bad values, no output and no --preview.
+MatteOptions parse_matte_options(const std::vector<std::string>& argv);
+
+// The --help text.
+extern const char* const kMatteHelp;
+
+}  // namespace matte::cli

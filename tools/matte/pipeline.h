@@ -1,0 +1,41 @@
+// Decode → infer → encode as a oneTBB parallel_pipeline: the three stages run at the same time on
+// consecutive frames, so the tool's frames/s stays close to the engine's.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "engine/matte.h"
+#include "tools/matte/background.h"
+#include "tools/matte/options.h"
+#include "tools/matte/sink.h"
+#include "tools/matte/source.h"
+
+namespace matte::cli {
+
+struct Output {
+  Content content;
+  std::unique_ptr<Sink> sink;
+};
+
+struct PipelineJob {
+  FrameSource* source = nullptr;
+  Session* session = nullptr;
+  Background* background = nullptr;  // needed for a composition video/JPEG and the preview
+  std::vector<Output>* outputs = nullptr;
+  int seq_chunk = 1;
+  int64_t max_frames = 0;                   // 0 = until the input ends
+  std::function<bool()> stop;  // checked before each read: Ctrl-C or the preview's q
+  // Called on the encode stage after each frame with the frames done so far; `composite` is the
+  // frame over the background (empty unless `want_composite`).
+  std::function<void(int64_t done, const cv::Mat& composite)> on_frame;
+  bool want_composite = false;
+};
+
+// Runs to the end of the input, max_frames or *stop; returns the frames written. Exceptions from
+// any stage stop the pipeline and propagate.
+int64_t run_pipeline(const PipelineJob& job);
+
+}  // namespace matte::cli

@@ -1,0 +1,141 @@
+#include "tools/matte/source.h"
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/videoio.hpp>
+#include <vector>
+
+#include "engine/error.h"
+#include "tools/common/args.h"
+#include "tools/common/frames.h"
+
+namespace matte::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string size_text(int width, int height) { return std::to_string(width) + "x" + std::to_string(height); }
+
+std::string no_frames_after(const std::string& name, int start) {
+  return name + ": no frames after --start " + std::to_string(start);
+}
+
+// A video file or a camera. The first frame is decoded at open so the size is known; read()
+// hands it out first.
+class CaptureSource : public FrameSource {
+ public:
+  CaptureSource(std::unique_ptr<cv::VideoCapture> capture, std::string name, std::string path, int start, double fps)
+      : capture_(std::move(capture)), name_(std::move(name)), path_(std::move(path)) {
+    // Skipped by decoding, never by seeking: FFmpeg seeks to key frames, not to exact frames.
+    for (int i = 0; i < start; ++i) {
+      if (!capture_->grab()) throw Error(i == 0 ? name_ + ": no frames" : no_frames_after(name_, start));
+    }
+    if (!capture_->read(next_)) throw Error(start == 0 ? name_ + ": no frames" : no_frames_after(name_, start));
+    width_ = next_.cols;
+    height_ = next_.rows;
+    consumed_ = start;
+    if (!path_.empty()) total_ = std::max<int64_t>(int64_t(capture_->get(cv::CAP_PROP_FRAME_COUNT)), 0);
+    fps_ = fps > 0 ? fps : capture_->get(cv::CAP_PROP_FPS);
+    if (!(fps_ > 0)) fps_ = 30.0;  // cameras (and broken containers) may report none
+  }
+
+  int64_t remaining() const override {
+    if (path_.empty()) return -1;
+    // The container's count is approximate: trust the decoder at the end, and a frame in hand.
+    return next_.empty() ? 0 : std::max<int64_t>(total_ - consumed_, 1);
+  }
+
+  bool read(cv::Mat& bgr) override {
+    if (next_.empty()) return false;
+    if (next_.cols != width_ || next_.rows != height_) {
+      throw Error(name_ + ": a frame of " + size_text(next_.cols, next_.rows) + " differs from the video's " +
+                  size_text(width_, height_));
+    }
+    bgr = std::move(next_);  // leaves next_ empty: the caller may keep the frame past the next read
+    ++consumed_;
+    if (!capture_->read(next_)) next_.release();
+    return true;
+  }
+
+  std::string path() const override { return path_; }
+
+ private:
+  std::unique_ptr<cv::VideoCapture> capture_;
+  std::string name_, path_;  // path_ is empty for a camera
+  cv::Mat next_;
+  int64_t total_ = 0, consumed_ = 0;
+};
+
+// One image or a folder's images in name order, decoded one by one as they are read.
+class ImageSource : public FrameSource {
+ public:
+  ImageSource(std::string path, std::vector<std::string> files, cv::Mat first, double fps)
+      : path_(std::move(path)), files_(std::move(files)), first_(std::move(first)) {
+    width_ = first_.cols;
+    height_ = first_.rows;
+    fps_ = fps > 0 ? fps : 30.0;
+  }
+
+  int64_t remaining() const override { return int64_t(files_.size() - next_); }
+
+  bool read(cv::Mat& bgr) override {
+    if (next_ == files_.size()) return false;
+    const std::string& file = files_[next_++];
+    bgr = first_.empty() ? read_image_bgr(file) : std::move(first_);
+    if (bgr.cols != width_ || bgr.rows != height_) {
+      throw Error(file + ": " + size_text(bgr.cols, bgr.rows) + " differs from the sequence's " +
+                  size_text(width_, height_));
+    }
+    return true;
+  }
+
+  std::string path() const override { return path_; }
+
+ private:
+  std::string path_;
+  std::vector<std::string> files_;
+  cv::Mat first_;
+  size_t next_ = 0;
+};
+
+std::unique_ptr<FrameSource> open_camera(const std::string& spec, int start, double fps) {
+  const std::string number = spec.substr(std::string("camera:").size());
+  int index = -1;
+  const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), index);
+  if (ec != std::errc() || end != number.data() + number.size() || index < 0) {
+    throw Error(spec + ": not a camera (camera:N, N = 0, 1, ...)");
+  }
+  auto capture = std::make_unique<cv::VideoCapture>(index);
+  if (!capture->isOpened()) throw Error(spec + ": cannot open camera");
+  return std::make_unique<CaptureSource>(std::move(capture), spec, "", start, fps);
+}
+
+}  // namespace
+
+std::unique_ptr<FrameSource> FrameSource::open(const std::string& spec, int start, double fps) {
+  if (spec.starts_with("camera:")) return open_camera(spec, start, fps);
+  require_path(spec, "--input");
+  if (fs::is_directory(spec)) {
+    std::vector<std::string> files = image_files(spec);
+    if (size_t(start) >= files.size()) throw Error(no_frames_after(spec, start));
+    files.erase(files.begin(), files.begin() + start);
+    cv::Mat first = read_image_bgr(files.front());
+    return std::make_unique<ImageSource>(spec, std::move(files), std::move(first), fps);
+  }
+  // An image's signature is checked before FFmpeg gets the file: FFmpeg also decodes some images.
+  if (cv::haveImageReader(spec)) {
+    cv::Mat image = cv::imread(spec, cv::IMREAD_COLOR);
+    if (!image.empty()) {
+      if (start > 0) throw Error(no_frames_after(spec, start));
+      return std::make_unique<ImageSource>(spec, std::vector<std::string>{spec}, std::move(image), fps);
+    }
+  }
+  auto capture = std::make_unique<cv::VideoCapture>(spec, cv::CAP_FFMPEG);
+  if (!capture->isOpened()) throw Error(spec + ": cannot decode as an image or a video");
+  return std::make_unique<CaptureSource>(std::move(capture), spec, spec, start, fps);
+}
+
+}  // namespace matte::cli
