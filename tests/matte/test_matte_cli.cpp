@@ -407,6 +407,22 @@ TEST_CASE("matte: undecodable input, an empty folder and --start past the end (e
                 {clip + ": no frames after --start 1000"});
 }
 
+TEST_CASE("matte: a folder image of another size mid-run stops every stage, names the file, leaves nothing") {
+  const std::string model = require_shared(kRvm);
+  const cv::Mat photo = cv::imread(require_shared("media/images/portrait_900x1156.jpg"), cv::IMREAD_COLOR);
+  REQUIRE(!photo.empty());
+  const TempDir tmp;
+  fs::create_directories(tmp.dir / "frames");
+  for (const std::string name : {"a.png", "b.png", "c.png"}) {
+    REQUIRE(cv::imwrite(tmp / ("frames/" + name), photo(cv::Rect(0, 0, 96, 64))));
+  }
+  REQUIRE(cv::imwrite(tmp / "frames/d.png", photo(cv::Rect(0, 0, 64, 96))));
+  REQUIRE(cv::imwrite(tmp / "frames/e.png", photo(cv::Rect(0, 0, 96, 64))));
+  check_failure(tmp, {"--model", model, "--input", tmp / "frames", "--output-composition", tmp / "comp.mp4",
+                      "--output-alpha", tmp / "alpha"},
+                {1}, {tmp / "frames/d.png"});
+}
+
 TEST_CASE("matte: an output in a missing folder, or existing without --overwrite, is refused (exit 1)") {
   const std::string model = require_shared(kRvm), clip = require_shared(kClip);
   const TempDir tmp;

@@ -82,7 +82,8 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
   if (!o.background.path.empty()) require_path(o.background.path, "--background");
   check_output_paths(o);
 
-  Session session = load_model(o.model, {.threads = o.threads, .downsample_ratio = o.downsample_ratio});
+  const int threads = o.threads > 0 ? o.threads : tbb::info::default_concurrency();
+  Session session = load_model(o.model, {.threads = threads, .downsample_ratio = o.downsample_ratio});
   if (!o.plate.empty()) {
     throw Error("--background-plate " + o.plate + ": " + o.model +
                 " is an RVM model, which takes no background plate (plates are for BGMv2 models)");
@@ -137,16 +138,15 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
   } else {
     frames = run_pipeline(job);
   }
-  const double seconds = progress.seconds();
   progress.finish();
-
   if (const int sig = signal_received.load()) {
     err << "matte: interrupted by signal " << sig << "; no output written\n";
     return 128 + sig;
   }
   for (Output& output : outputs) output.sink->commit();
+  // Closing a video flushes the encoder's look-ahead: part of the run's time.
+  const double seconds = progress.seconds();
   if (!o.quiet) {
-    const int threads = o.threads > 0 ? o.threads : tbb::info::default_concurrency();
     out << summary_line(frames, width, height, seconds, session.downsample_ratio_for(width, height), threads) << "\n";
   }
   return 0;

@@ -1,6 +1,10 @@
 #include "tools/matte/pipeline.h"
 
-#include <tbb/parallel_pipeline.h>
+#include <condition_variable>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
 
 #include "tools/matte/composite.h"
 
@@ -14,13 +18,12 @@ struct Batch {
   std::vector<Matte> mattes;
 };
 
-// A few batches in flight: one decoding, one in inference, one encoding.
-constexpr size_t kTokens = 3;
+using BatchPtr = std::shared_ptr<Batch>;
 
-std::shared_ptr<Batch> read_batch(const PipelineJob& job, int64_t& read, tbb::flow_control& fc) {
+// An empty batch marks the end: the input ended, max_frames was reached or a stop was asked for.
+std::shared_ptr<Batch> read_batch(const PipelineJob& job, int64_t& read) {
   auto batch = std::make_shared<Batch>();
-  while (int(batch->frames.size()) < job.seq_chunk && !job.stop() &&
-         (job.max_frames == 0 || read < job.max_frames)) {
+  while (int(batch->frames.size()) < job.seq_chunk && !job.stop() && (job.max_frames == 0 || read < job.max_frames)) {
     cv::Mat bgr;
     if (!job.source->read(bgr)) break;
     batch->frames.push_back(std::move(bgr));
@@ -28,7 +31,6 @@ std::shared_ptr<Batch> read_batch(const PipelineJob& job, int64_t& read, tbb::fl
     if (job.background) batch->backgrounds.push_back(job.background->next().clone());
     ++read;
   }
-  if (batch->frames.empty()) fc.stop();
   return batch;
 }
 
@@ -61,28 +63,107 @@ void write_frame(const Matte& m, const cv::Mat& background, std::vector<Output>&
   if (want_composite && !composited) composite_over(m, background, composite);
 }
 
+// A one-slot hand-over between two stages. close() is final: every waiting and later push or
+// pop returns false, so no stage stays blocked on a neighbour that has stopped.
+class Channel {
+ public:
+  bool push(BatchPtr batch) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return closed_ || !slot_; });
+    if (closed_) return false;
+    slot_ = std::move(batch);
+    changed_.notify_all();
+    return true;
+  }
+  bool pop(BatchPtr& batch) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return closed_ || slot_; });
+    if (closed_) return false;
+    batch = std::move(slot_);
+    slot_.reset();
+    changed_.notify_all();
+    return true;
+  }
+  void close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  BatchPtr slot_;
+  bool closed_ = false;
+};
+
+// The first failure of any stage: it is kept and both channels are closed.
+class Failure {
+ public:
+  Failure(Channel& a, Channel& b) : a_(a), b_(b) {}
+  // Runs one stage's loop on the calling thread.
+  void guard(const std::function<void()>& stage) {
+    try {
+      stage();
+    } catch (...) {
+      {
+        std::lock_guard lock(mutex_);
+        if (!first_) first_ = std::current_exception();
+      }
+      a_.close();
+      b_.close();
+    }
+  }
+  void rethrow() const {
+    if (first_) std::rethrow_exception(first_);
+  }
+
+ private:
+  Channel &a_, &b_;
+  std::mutex mutex_;
+  std::exception_ptr first_;
+};
+
 }  // namespace
 
 int64_t run_pipeline(const PipelineJob& job) {
+  Channel decoded, inferred;
+  Failure failure(decoded, inferred);
   int64_t read = 0, written = 0;
-  cv::Mat composite;
-  const auto decode = [&](tbb::flow_control& fc) { return read_batch(job, read, fc); };
-  const auto inference = [&](std::shared_ptr<Batch> batch) {
-    infer(*job.session, *batch);
-    return batch;
-  };
-  const auto encode = [&](std::shared_ptr<Batch> batch) {
-    for (size_t i = 0; i < batch->mattes.size(); ++i) {
-      const cv::Mat background = job.background ? batch->backgrounds[i] : cv::Mat();
-      write_frame(batch->mattes[i], background, *job.outputs, composite, job.want_composite);
-      ++written;
-      if (job.on_frame) job.on_frame(written, composite);
+
+  std::thread decoder([&] {
+    failure.guard([&] {
+      for (bool more = true; more;) {
+        BatchPtr batch = read_batch(job, read);
+        more = !batch->frames.empty();
+        if (!decoded.push(std::move(batch))) return;
+      }
+    });
+  });
+  std::thread encoder([&] {
+    failure.guard([&] {
+      cv::Mat composite;
+      for (BatchPtr batch; inferred.pop(batch) && !batch->frames.empty();) {
+        for (size_t i = 0; i < batch->mattes.size(); ++i) {
+          const cv::Mat background = job.background ? batch->backgrounds[i] : cv::Mat();
+          write_frame(batch->mattes[i], background, *job.outputs, composite, job.want_composite);
+          ++written;
+          if (job.on_frame) job.on_frame(written, composite);
+        }
+      }
+    });
+  });
+  // Inference stays on the calling thread, which enters the session's arena as in matte-bench.
+  failure.guard([&] {
+    for (BatchPtr batch; decoded.pop(batch);) {
+      const bool more = !batch->frames.empty();
+      if (more) infer(*job.session, *batch);
+      if (!inferred.push(std::move(batch)) || !more) return;
     }
-  };
-  using Ptr = std::shared_ptr<Batch>;
-  tbb::parallel_pipeline(kTokens, tbb::make_filter<void, Ptr>(tbb::filter_mode::serial_in_order, decode) &
-                                      tbb::make_filter<Ptr, Ptr>(tbb::filter_mode::serial_in_order, inference) &
-                                      tbb::make_filter<Ptr, void>(tbb::filter_mode::serial_in_order, encode));
+  });
+  decoder.join();
+  encoder.join();
+  failure.rethrow();
   return written;
 }
 

@@ -1,5 +1,7 @@
-// Decode → infer → encode as a oneTBB parallel_pipeline: the three stages run at the same time on
-// consecutive frames, so the tool's frames/s stays close to the engine's.
+// Decode → infer → encode: three stages on three threads joined by one-slot channels, working at the
+// same time on consecutive frames, so the tool's frames/s stays close to the engine's. Inference
+// runs on the calling thread: a oneTBB parallel_pipeline ran it on pool threads that the session's
+// arena then could not fill, and every other frame took twice as long.
 #pragma once
 
 #include <cstdint>
