@@ -8,7 +8,7 @@
 
 namespace matte {
 
-enum class Act : uint8_t { none, relu, hardswish, hardsigmoid, sigmoid, tanh };
+enum class Act : uint8_t { none, relu, relu6, hardswish, hardsigmoid, sigmoid, tanh };
 
 // Forced inline: the per-ISA kernel files include this too, and an out-of-line copy built with
 // AVX-512 flags must never be the one the linker keeps for other callers.
@@ -21,6 +21,7 @@ MATTE_ALWAYS_INLINE float act_ref(Act act, float x) {
   switch (act) {
     case Act::none: return x;
     case Act::relu: return std::max(x, 0.0f);
+    case Act::relu6: return std::min(std::max(x, 0.0f), 6.0f);  // ONNX Clip(0, 6)
     case Act::hardswish: return x * hardsigmoid_ref(x);
     case Act::hardsigmoid: return hardsigmoid_ref(x);
     case Act::sigmoid: return 1.0f / (1.0f + std::exp(-x));
@@ -37,6 +38,7 @@ template <class F>
 decltype(auto) with_act(Act act, F&& f) {
   switch (act) {
     case Act::relu: return f(ActTag<Act::relu>{});
+    case Act::relu6: return f(ActTag<Act::relu6>{});
     case Act::hardswish: return f(ActTag<Act::hardswish>{});
     case Act::hardsigmoid: return f(ActTag<Act::hardsigmoid>{});
     case Act::sigmoid: return f(ActTag<Act::sigmoid>{});

@@ -11,6 +11,8 @@ template <Act A, class B>
 inline B act_apply(B x) {
   if constexpr (A == Act::relu) {
     return xsimd::max(x, B(0.0f));
+  } else if constexpr (A == Act::relu6) {
+    return xsimd::min(xsimd::max(x, B(0.0f)), B(6.0f));
   } else if constexpr (A == Act::hardsigmoid || A == Act::hardswish) {
     B hs = xsimd::min(xsimd::max(xsimd::fma(x, B(1.0f / 6.0f), B(0.5f)), B(0.0f)), B(1.0f));
     if constexpr (A == Act::hardswish) return x * hs;

@@ -78,7 +78,7 @@ void check_conv(Isa isa, const Shape& s, size_t y0 = 0, size_t y1 = 0) {
   test::check_close(got.data, want.data, 1e-4f, 1e-4f);
 }
 
-constexpr Act kActs[] = {Act::none, Act::relu, Act::sigmoid, Act::tanh, Act::hardswish};
+constexpr Act kActs[] = {Act::none, Act::relu, Act::relu6, Act::sigmoid, Act::tanh, Act::hardswish};
 
 }  // namespace
 
@@ -128,7 +128,7 @@ TEST_CASE("f32_conv_kxk matches the reference over channel counts, strides and i
             s.pad_top = s.pad_left = s.pad_bottom = s.pad_right = k / 2;
             s.in_gap = i % 3 == 0 ? 0 : 3;
             s.out_gap = i % 2 == 0 ? 0 : 5;
-            s.act = kActs[i % 5];
+            s.act = kActs[i % std::size(kActs)];
             s.bias = i % 7 != 0;
             check_conv(isa, s);
             ++i;

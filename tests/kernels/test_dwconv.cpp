@@ -61,7 +61,7 @@ void compare(Isa isa, size_t kernel, const DwConvParams& p, uint32_t seed, size_
   }
 }
 
-const std::array kActs{Act::none, Act::relu, Act::hardswish, Act::hardsigmoid, Act::sigmoid, Act::tanh};
+const std::array kActs{Act::none, Act::relu, Act::relu6, Act::hardswish, Act::hardsigmoid, Act::sigmoid, Act::tanh};
 
 }  // namespace
 

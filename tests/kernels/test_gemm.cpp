@@ -6,7 +6,7 @@
 namespace matte {
 namespace {
 
-constexpr std::array kActs = {Act::none, Act::relu, Act::hardswish, Act::hardsigmoid, Act::sigmoid, Act::tanh};
+constexpr std::array kActs = {Act::none, Act::relu, Act::relu6, Act::hardswish, Act::hardsigmoid, Act::sigmoid, Act::tanh};
 
 struct GemmCase {
   size_t p, cin, cout;
