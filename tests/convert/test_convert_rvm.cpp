@@ -291,6 +291,13 @@ TEST_CASE("onnx2flat: bad inputs fail with one line naming the file and leave no
   inits.erase(std::find_if(inits.begin(), inits.end(), [&](const auto& t) { return t.name() == dropped; }));
   const auto missing_bytes = test::serialize(missing_weight);
 
+  // A valid model of neither architecture: one Relu on input x.
+  auto neither = test::empty_model();
+  neither.mutable_graph()->add_input()->set_name("x");
+  neither.mutable_graph()->add_output()->set_name("y");
+  test::add_node(*neither.mutable_graph(), "Relu", {"x"}, {"y"});
+  const auto neither_bytes = test::serialize(neither);
+
   auto wrong_shape = load(rvm);
   test::set_dims(*initializer(wrong_shape, "project_mat.conv.weight"), {2, 32, 1, 1});
   const auto wrong_bytes = test::serialize(wrong_shape);
@@ -302,7 +309,8 @@ TEST_CASE("onnx2flat: bad inputs fail with one line naming the file and leave no
       {make("text.onnx", text.data(), text.size()), "not an ONNX model"},
       {make("noise.onnx", noise.data(), noise.size()), "not an ONNX model"},
       {make("truncated.onnx", bytes.data(), 1 << 20), "truncated ONNX file"},
-      {test::shared_path("models/bgm_mobilenetv2_fp32.onnx"), "not an RVM MobileNetV3 graph"},
+      {make("neither.onnx", neither_bytes.data(), neither_bytes.size()),
+       "neither an RVM MobileNetV3 nor a BGMv2 MobileNetV2 graph (inputs: x)"},
       {make("missing.onnx", missing_bytes.data(), missing_bytes.size()),
        "needs tensor '" + dropped + "', which is missing"},
       {make("shape.onnx", wrong_bytes.data(), wrong_bytes.size()),
@@ -320,7 +328,7 @@ TEST_CASE("onnx2flat: bad inputs fail with one line naming the file and leave no
     CHECK(!std::filesystem::exists(out));
   }
   // Nothing but the inputs made above: no output and no temporary files.
-  CHECK(std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator()) == 5);
+  CHECK(std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator()) == 6);
 }
 
 TEST_CASE("onnx2flat: usage errors exit 2 and --dump lists the graph") {

@@ -5,12 +5,10 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <nlohmann/json.hpp>
-#include <set>
 
 #include "engine/error.h"
 #include "engine/sha256.h"
-#include "models/rvm_layers.h"
+#include "tools/onnx2flat/convert_bgm.h"
 
 #ifndef MATTE_VERSION
 #error "MATTE_VERSION must be defined by the build"
@@ -28,6 +26,8 @@ const char* act_name(Act act) {
       return "none";
     case Act::relu:
       return "relu";
+    case Act::relu6:
+      return "relu6";
     case Act::hardswish:
       return "hardswish";
     case Act::hardsigmoid:
@@ -49,9 +49,26 @@ void check_hardsigmoid(const Graph& graph, const onnx::NodeProto& node) {
   }
 }
 
+// ReLU6 as PyTorch exports it: Clip with bounds 0 and 6, inputs from opset 11, attributes before.
+bool is_relu6(const Graph& graph, const onnx::NodeProto& clip) {
+  const auto bound = [&](int input, const char* attribute) -> std::optional<float> {
+    if (clip.input_size() > input && !clip.input(input).empty()) return graph.scalar(clip.input(input));
+    if (const auto* a = find_attribute(clip, attribute)) return a->f();
+    return std::nullopt;
+  };
+  return clip.op_type() == "Clip" && bound(1, "min") == 0.0f && bound(2, "max") == 6.0f;
+}
+
 }  // namespace
 
 std::string converter_version() { return MATTE_VERSION; }
+
+int64_t default_opset(const onnx::ModelProto& model) {
+  for (const auto& op : model.opset_import()) {
+    if (op.domain().empty() || op.domain() == "ai.onnx") return op.version();
+  }
+  return -1;
+}
 
 ConvMatch match_conv(const Graph& graph, const onnx::NodeProto& conv) {
   ConvMatch m;
@@ -73,6 +90,9 @@ ConvMatch match_conv(const Graph& graph, const onnx::NodeProto& conv) {
     if (const auto it = unary.find(users[0]->op_type()); it != unary.end()) {
       if (it->second == Act::hardsigmoid) check_hardsigmoid(graph, *users[0]);
       m.act = it->second;
+      m.output = users[0]->output(0);
+    } else if (users[0]->input(0) == v && is_relu6(graph, *users[0])) {
+      m.act = Act::relu6;
       m.output = users[0]->output(0);
     }
   } else if (users.size() == 2) {
@@ -168,11 +188,6 @@ class RvmWalker {
  private:
   [[noreturn]] void fail(const std::string& detail) const {
     throw Error(g_.origin() + ": not an RVM MobileNetV3 graph (" + detail + ")");
-  }
-
-  static bool has_value(const google::protobuf::RepeatedPtrField<onnx::ValueInfoProto>& values,
-                        const std::string& name) {
-    return std::any_of(values.begin(), values.end(), [&](const auto& v) { return v.name() == name; });
   }
 
   const ConvMatch& record(const std::string& name, const onnx::NodeProto& conv) {
@@ -380,7 +395,32 @@ std::vector<int64_t> ints_or(const onnx::NodeProto& node, const std::string& nam
   return v.empty() ? fallback : v;
 }
 
-// The conv's attributes and activation against the table entry.
+ConvertedModel convert_rvm(const onnx::ModelProto& model, const std::string& origin, const std::string& source_sha256) {
+  const Graph graph(model.graph(), origin);
+  const auto layers = RvmWalker(graph).walk();
+  for (const auto& [name, matches] : layers) {
+    if (std::none_of(rvm::conv_layers().begin(), rvm::conv_layers().end(),
+                     [&](const rvm::ConvLayer& l) { return l.name == name; })) {
+      throw Error(origin + ": not an RVM MobileNetV3 graph (unexpected layer " + name + ")");
+    }
+  }
+  ModelBuilder builder(graph);
+  for (const rvm::ConvLayer& layer : rvm::conv_layers()) {
+    const auto it = layers.find(std::string(layer.name));
+    if (it == layers.end())
+      throw Error(origin + ": not an RVM MobileNetV3 graph (no layer " + std::string(layer.name) + ")");
+    // Each application of the box filter must fit the table; the first one gives the weights.
+    for (const ConvMatch& m : it->second) check_layer(graph, layer, m);
+    builder.add(layer, it->second.front());
+  }
+  const bool runtime_downsample = has_value(model.graph().input(), "downsample_ratio");
+  return builder.finish(
+      model, rvm::kArchitecture, source_sha256,
+      {{"refiner", "deep_guided_filter"}, {"downsample_ratio", runtime_downsample ? "input" : "none"}});
+}
+
+}  // namespace
+
 void check_layer(const Graph& graph, const rvm::ConvLayer& layer, const ConvMatch& m) {
   const onnx::NodeProto& conv = *m.conv;
   const std::string what = graph.origin() + ": " + std::string(layer.name) + " (" + describe(conv) + ")";
@@ -402,71 +442,55 @@ void check_layer(const Graph& graph, const rvm::ConvLayer& layer, const ConvMatc
   }
 }
 
-std::string source_opset(const onnx::ModelProto& model) {
-  for (const auto& op : model.opset_import()) {
-    if (op.domain().empty() || op.domain() == "ai.onnx") return std::to_string(op.version());
+void ModelBuilder::add(const rvm::ConvLayer& layer, const ConvMatch& m) {
+  check_layer(graph_, layer, m);
+  const std::string what = graph_.origin() + ": " + std::string(layer.name) + " (" + describe(*m.conv) + ")";
+  if (m.conv->input_size() < 2) throw Error(what + ": no weight input");
+  if (const auto dims = graph_.constant_dims(m.conv->input(1), *m.conv); dims != rvm::weight_shape(layer)) {
+    throw Error(what + ": weight shape " + shape_text(dims) + ", expected " + shape_text(rvm::weight_shape(layer)));
   }
-  return "unknown";
+  ConvWeights w = conv_weights(graph_, m);
+  if (w.bias.empty() == layer.bias) throw Error(what + (layer.bias ? ": bias missing" : ": unexpected bias"));
+  folded_ += m.batchnorm != nullptr;
+  source_types_.insert(graph_.require_constant(m.conv->input(1), *m.conv).data_type());
+  tensors_.push_back({rvm::weight_name(layer), std::move(w.weight_shape), std::move(w.weight)});
+  if (layer.bias) tensors_.push_back({rvm::bias_name(layer), {layer.cout}, std::move(w.bias)});
 }
 
-}  // namespace
-
-ConvertedModel convert_model(const onnx::ModelProto& model, const std::string& origin,
-                             const std::string& source_sha256) {
-  const Graph graph(model.graph(), origin);
-  const auto layers = RvmWalker(graph).walk();
-  for (const auto& [name, matches] : layers) {
-    if (std::none_of(rvm::conv_layers().begin(), rvm::conv_layers().end(),
-                     [&](const rvm::ConvLayer& l) { return l.name == name; })) {
-      throw Error(origin + ": not an RVM MobileNetV3 graph (unexpected layer " + name + ")");
-    }
-  }
-
-  ConvertedModel out;
-  int folded = 0;
-  std::set<int> source_types;
-  for (const rvm::ConvLayer& layer : rvm::conv_layers()) {
-    const auto it = layers.find(std::string(layer.name));
-    if (it == layers.end())
-      throw Error(origin + ": not an RVM MobileNetV3 graph (no layer " + std::string(layer.name) + ")");
-    const std::vector<ConvMatch>& matches = it->second;
-    for (const ConvMatch& m : matches) check_layer(graph, layer, m);
-    const ConvMatch& m = matches.front();
-    const std::string what = origin + ": " + std::string(layer.name) + " (" + describe(*m.conv) + ")";
-    if (m.conv->input_size() < 2) throw Error(what + ": no weight input");
-    if (const auto dims = graph.constant_dims(m.conv->input(1), *m.conv); dims != rvm::weight_shape(layer)) {
-      throw Error(what + ": weight shape " + shape_text(dims) + ", expected " + shape_text(rvm::weight_shape(layer)));
-    }
-    ConvWeights w = conv_weights(graph, m);
-    if (w.bias.empty() == layer.bias) throw Error(what + (layer.bias ? ": bias missing" : ": unexpected bias"));
-    folded += m.batchnorm != nullptr;
-    source_types.insert(graph.require_constant(m.conv->input(1), *m.conv).data_type());
-    out.tensors.push_back({rvm::weight_name(layer), std::move(w.weight_shape), std::move(w.weight)});
-    if (layer.bias) out.tensors.push_back({rvm::bias_name(layer), {layer.cout}, std::move(w.bias)});
-  }
-
+ConvertedModel ModelBuilder::finish(const onnx::ModelProto& model, std::string_view architecture,
+                                    const std::string& source_sha256, nlohmann::json settings) {
   std::string precision = "mixed";
-  if (source_types == std::set<int>{onnx::TensorProto::FLOAT}) precision = "float32";
-  if (source_types == std::set<int>{onnx::TensorProto::FLOAT16}) precision = "float16";
-  const bool runtime_downsample = std::any_of(model.graph().input().begin(), model.graph().input().end(),
-                                              [](const auto& v) { return v.name() == "downsample_ratio"; });
-  const nlohmann::json settings = {
-      {"refiner", "deep_guided_filter"},
-      {"weight_layout", "OIHW"},
-      {"downsample_ratio", runtime_downsample ? "input" : "none"},
-      {"source_precision", precision},
-      {"batchnorm_folded_by_converter", folded},
-      {"source_producer", model.producer_name() + " " + model.producer_version()},
-  };
+  if (source_types_ == std::set<int>{onnx::TensorProto::FLOAT}) precision = "float32";
+  if (source_types_ == std::set<int>{onnx::TensorProto::FLOAT16}) precision = "float16";
+  settings["weight_layout"] = "OIHW";
+  settings["source_precision"] = precision;
+  settings["batchnorm_folded_by_converter"] = folded_;
+  settings["source_producer"] = model.producer_name() + " " + model.producer_version();
+  const int64_t opset = default_opset(model);
+  ConvertedModel out;
+  out.tensors = std::move(tensors_);
   out.metadata = {
-      {"architecture", std::string(rvm::kArchitecture)},
+      {"architecture", std::string(architecture)},
       {"format_version", std::to_string(kFormatVersion)},
       {"converter_version", converter_version()},
       {"source_sha256", source_sha256},
-      {"source_opset", source_opset(model)},
+      {"source_opset", opset < 0 ? "unknown" : std::to_string(opset)},
       {"settings", settings.dump()},
   };
   return out;
+}
+
+ConvertedModel convert_model(const onnx::ModelProto& model, const std::string& origin,
+                             const std::string& source_sha256) {
+  const auto& inputs = model.graph().input();
+  if (is_bgm_graph(model.graph())) return convert_bgm(model, origin, source_sha256);
+  if (!has_value(inputs, "r1i")) {
+    std::string names;
+    for (const auto& v : inputs) names += (names.empty() ? "" : " ") + v.name();
+    throw Error(origin + ": neither an RVM MobileNetV3 nor a BGMv2 MobileNetV2 graph (inputs: " +
+                (names.empty() ? "none" : names) + ")");
+  }
+  return convert_rvm(model, origin, source_sha256);
 }
 
 }  // namespace convert

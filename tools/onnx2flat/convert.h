@@ -1,17 +1,21 @@
-// ONNX -> engine weight file conversion for RVM MobileNetV3. The network is recognised from the
-// graph's structure (ops and how they connect, plus the graph's input/output names), never from
-// initializer names, which change between exporter versions.
+// ONNX -> engine weight file conversion for RVM MobileNetV3 and BackgroundMattingV2 MobileNetV2. The
+// network is recognised from the graph's structure (ops and how they connect, plus the graph's
+// input/output names), never from initializer names, which change between exporter versions.
 #pragma once
 
 #include <onnx/onnx_pb.h>
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
+#include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/weight_file.h"
 #include "kernels/activation.h"
+#include "models/rvm_layers.h"
 #include "tools/onnx2flat/onnx_graph.h"
 
 namespace matte {
@@ -32,6 +36,9 @@ inline constexpr int kFormatVersion = 1;
 // The project version, recorded in every converted file.
 std::string converter_version();
 
+// The default-domain opset the model imports; -1 when it imports none.
+int64_t default_opset(const onnx::ModelProto& model);
+
 // A Conv and what follows it: an optional BatchNormalization to fold, then an activation.
 struct ConvMatch {
   const onnx::NodeProto* conv = nullptr;
@@ -50,7 +57,28 @@ struct ConvWeights {
 };
 ConvWeights conv_weights(const Graph& graph, const ConvMatch& match);
 
-// `source_sha256` is recorded in the metadata.
+// The conv's attributes and activation against its table entry; throws Error naming the layer.
+void check_layer(const Graph& graph, const rvm::ConvLayer& layer, const ConvMatch& m);
+
+// Builds a ConvertedModel layer by layer, noting what the metadata records about the source.
+class ModelBuilder {
+ public:
+  explicit ModelBuilder(const Graph& graph) : graph_(graph) {}
+  // Checks `m` against `layer` (attributes, activation, weight shape, bias) and appends
+  // "<name>.weight" and "<name>.bias".
+  void add(const rvm::ConvLayer& layer, const ConvMatch& m);
+  // The tensors added and the metadata; `settings` gains the fields every architecture records.
+  ConvertedModel finish(const onnx::ModelProto& model, std::string_view architecture, const std::string& source_sha256,
+                        nlohmann::json settings);
+
+ private:
+  const Graph& graph_;
+  std::vector<WeightTensor> tensors_;
+  int folded_ = 0;
+  std::set<int> source_types_;
+};
+
+// Recognises RVM or BGMv2; `source_sha256` is recorded in the metadata.
 ConvertedModel convert_model(const onnx::ModelProto& model, const std::string& origin,
                              const std::string& source_sha256);
 

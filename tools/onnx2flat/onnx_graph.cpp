@@ -42,6 +42,15 @@ std::string diagnose_unparsable(std::span<const uint8_t> bytes) {
   }
 }
 
+size_t element_count(const onnx::TensorProto& tensor, const std::string& what) {
+  size_t count = 1;
+  for (int64_t d : tensor.dims()) {
+    if (d < 0) throw Error(what + " has a negative dimension");
+    count *= static_cast<size_t>(d);
+  }
+  return count;
+}
+
 }  // namespace
 
 onnx::ModelProto parse_onnx(std::span<const uint8_t> bytes, const std::string& origin) {
@@ -93,11 +102,7 @@ std::vector<float> tensor_values(const onnx::TensorProto& tensor, const std::str
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
     throw Error(what + " uses external data, which is not supported");
   }
-  size_t count = 1;
-  for (int64_t d : tensor.dims()) {
-    if (d < 0) throw Error(what + " has a negative dimension");
-    count *= static_cast<size_t>(d);
-  }
+  const size_t count = element_count(tensor, what);
   std::vector<float> values(count);
   const std::string& raw = tensor.raw_data();
   const auto type = tensor.data_type();
@@ -134,6 +139,38 @@ std::vector<float> tensor_values(const onnx::TensorProto& tensor, const std::str
   throw Error(what + " has data type " + onnx::TensorProto::DataType_Name(type) + ", expected FLOAT or FLOAT16");
 }
 
+std::vector<int64_t> tensor_ints(const onnx::TensorProto& tensor, const std::string& origin) {
+  const std::string what = origin + ": tensor '" + tensor.name() + "'";
+  const size_t count = element_count(tensor, what);
+  const auto type = tensor.data_type();
+  if (type != onnx::TensorProto::INT64 && type != onnx::TensorProto::INT32) {
+    throw Error(what + " has data type " + onnx::TensorProto::DataType_Name(type) + ", expected INT64 or INT32");
+  }
+  std::vector<int64_t> values(count);
+  const std::string& raw = tensor.raw_data();
+  const size_t width = type == onnx::TensorProto::INT64 ? 8 : 4;
+  if (!raw.empty()) {
+    if (raw.size() != count * width) throw Error(what + ": raw_data size does not match its shape");
+    for (size_t i = 0; i < count; ++i) {
+      if (width == 8) {
+        std::memcpy(&values[i], raw.data() + 8 * i, 8);
+      } else {
+        int32_t v;
+        std::memcpy(&v, raw.data() + 4 * i, 4);
+        values[i] = v;
+      }
+    }
+    return values;
+  }
+  const size_t stored = width == 8 ? tensor.int64_data_size() : tensor.int32_data_size();
+  if (stored != count) throw Error(what + ": data size does not match its shape");
+  for (size_t i = 0; i < count; ++i) {
+    const int k = static_cast<int>(i);
+    values[i] = width == 8 ? tensor.int64_data(k) : tensor.int32_data(k);
+  }
+  return values;
+}
+
 const onnx::AttributeProto* find_attribute(const onnx::NodeProto& node, const std::string& name) {
   for (const auto& a : node.attribute()) {
     if (a.name() == name) return &a;
@@ -155,6 +192,13 @@ std::vector<int64_t> ints_attribute(const onnx::NodeProto& node, const std::stri
   const auto* a = find_attribute(node, name);
   if (a == nullptr) return {};
   return {a->ints().begin(), a->ints().end()};
+}
+
+bool has_value(const google::protobuf::RepeatedPtrField<onnx::ValueInfoProto>& values, const std::string& name) {
+  for (const auto& v : values) {
+    if (v.name() == name) return true;
+  }
+  return false;
 }
 
 std::string describe(const onnx::NodeProto& node) {
@@ -211,6 +255,17 @@ std::vector<float> Graph::constant_values(const std::string& value, const onnx::
 
 std::vector<int64_t> Graph::constant_dims(const std::string& value, const onnx::NodeProto& user) const {
   return tensor_dims(require_constant(value, user));
+}
+
+std::optional<float> Graph::scalar(const std::string& value) const {
+  const auto* t = constant(value);
+  if (t == nullptr) return std::nullopt;
+  const auto type = t->data_type();
+  if (type != onnx::TensorProto::FLOAT && type != onnx::TensorProto::FLOAT16 && type != onnx::TensorProto::BFLOAT16)
+    return std::nullopt;
+  const auto values = tensor_values(*t, origin_);
+  if (values.size() != 1) return std::nullopt;
+  return values[0];
 }
 
 namespace {

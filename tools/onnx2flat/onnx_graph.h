@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <string>
@@ -20,6 +21,8 @@ onnx::ModelProto parse_onnx(std::span<const uint8_t> bytes, const std::string& o
 // (fp16 bit patterns). Throws Error naming `origin` for other types or a size mismatch.
 std::vector<float> tensor_values(const onnx::TensorProto& tensor, const std::string& origin);
 std::vector<int64_t> tensor_dims(const onnx::TensorProto& tensor);
+// Values of an INT64 or INT32 tensor (raw_data or the typed field); throws Error naming `origin` otherwise.
+std::vector<int64_t> tensor_ints(const onnx::TensorProto& tensor, const std::string& origin);
 
 float half_to_float(uint16_t bits);
 
@@ -27,6 +30,9 @@ const onnx::AttributeProto* find_attribute(const onnx::NodeProto& node, const st
 int64_t int_attribute(const onnx::NodeProto& node, const std::string& name, int64_t fallback);
 float float_attribute(const onnx::NodeProto& node, const std::string& name, float fallback);
 std::vector<int64_t> ints_attribute(const onnx::NodeProto& node, const std::string& name);
+
+// Whether a graph input or output list has a value of this name.
+bool has_value(const google::protobuf::RepeatedPtrField<onnx::ValueInfoProto>& values, const std::string& name);
 
 class Graph {
  public:
@@ -44,6 +50,8 @@ class Graph {
   const onnx::TensorProto& require_constant(const std::string& value, const onnx::NodeProto& user) const;
   std::vector<float> constant_values(const std::string& value, const onnx::NodeProto& user) const;
   std::vector<int64_t> constant_dims(const std::string& value, const onnx::NodeProto& user) const;
+  // The value of a one-element floating-point constant; nullopt for anything else.
+  std::optional<float> scalar(const std::string& value) const;
 
  private:
   const onnx::GraphProto& graph_;
