@@ -68,7 +68,11 @@ DenseConv::DenseConv(int cin, int cout, int kernel, int stride, int dilation, in
   c.pack_f32_conv_kxk(cout, cin, kernel, weights.data(), b.data(), packed_.data());
 }
 
-void DenseConv::run(const View& in, const View& out) const {
+void DenseConv::run(const View& in, const View& out) const { run_rows(in, out, true); }
+
+void DenseConv::run_serial(const View& in, const View& out) const { run_rows(in, out, false); }
+
+void DenseConv::run_rows(const View& in, const View& out, bool parallel) const {
   ConvParams p;
   p.in_h = static_cast<size_t>(in.h);
   p.in_w = static_cast<size_t>(in.w);
@@ -84,6 +88,10 @@ void DenseConv::run(const View& in, const View& out) const {
   p.out_stride = out.stride;
   p.act = act_;
   const auto& c = conv();
+  if (!parallel) {
+    c.f32_conv_kxk(p, in.data, packed_.data(), out.data, 0, p.out_h);
+    return;
+  }
   const size_t row_work = p.out_w * p.cout * p.cin * p.kernel * p.kernel;
   parallel_ranges(p.out_h, grain_for(row_work),
                   [&](size_t b, size_t e) { c.f32_conv_kxk(p, in.data, packed_.data(), out.data, b, e); });

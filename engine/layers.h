@@ -48,6 +48,8 @@ class DenseConv {
             std::span<const float> bias, Act act);
   // out's size must be conv_output_size of in's.
   void run(const View& in, const View& out) const;
+  // The same on the calling thread only, for work the caller already spreads over threads.
+  void run_serial(const View& in, const View& out) const;
   int cin() const { return cin_; }
   int cout() const { return cout_; }
 
@@ -55,6 +57,8 @@ class DenseConv {
   int cin_ = 0, cout_ = 0, kernel_ = 0, stride_ = 1, dilation_ = 1, pad_ = 0;
   Act act_ = Act::none;
   std::vector<float> packed_;
+
+  void run_rows(const View& in, const View& out, bool parallel) const;
 };
 
 // Depthwise k×k convolution (groups = channels), k = 3 or 5.

@@ -1,13 +1,17 @@
-// The library's public header: a matting session over a converted weight file.
+// The library's public header: a matting session over a converted weight file, RVM MobileNetV3
+// (frames in order, recurrent) or BackgroundMattingV2 MobileNetV2 (each frame with its clean
+// background plate).
 //
 //   matte::Session s("rvm.safetensors", {.threads = 2});
-//   for (each frame) { matte::Matte m = s.process(matte::Image8::rgb(ptr, w, h, stride)); use m.alpha8 ... }
+//   for (each frame) { matte::Matte m = s.process(matte::Image8{ptr, w, h, stride}); use m.alpha8 ... }
 //   s.reset();  // at a scene cut
+//   matte::Session b("bgm.safetensors");  m = b.process(frame, plate);
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -37,6 +41,10 @@ struct Matte {
   std::vector<float> foreground;      // planar RGB, 3·width·height, clamped to [0, 1]
   std::vector<uint8_t> alpha8;        // round(α·255)
   std::vector<uint8_t> foreground8;   // interleaved, same channel order as the input (RGB for planar input)
+  // BGMv2 only: the base network's error map (nearest-upscaled to the frame, round(e·255)), 255 on
+  // the 4×4 patches the refiner recomputed, and how many it recomputed.
+  std::vector<uint8_t> error8, refined8;
+  int64_t refined_patches = 0;
 };
 
 // A recurrent state as ONNX lays it out: channels × height × width.
@@ -47,12 +55,17 @@ struct StateView {
 
 struct SessionOptions {
   int threads = 0;                 // 0 = every core
-  float downsample_ratio = 0.0f;   // in (0, 1]; 0 = auto: the downsampled frame's larger side ≤ 512 px
+  float downsample_ratio = 0.0f;   // RVM: in (0, 1]; 0 = auto: the downsampled frame's larger side ≤ 512 px
+  // BGMv2; each unset one keeps the value the converter read from the ONNX graph.
+  std::optional<float> backbone_scale = std::nullopt;    // in (0, 1]
+  std::optional<int> sample_pixels = std::nullopt;       // sampling: refine sample_pixels / 16 patches
+  std::optional<float> refine_threshold = std::nullopt;  // thresholding: refine patches whose error exceeds it
+  std::optional<std::string> refine_mode = std::nullopt; // "sampling", "thresholding" or "full"
 };
 
 class Session {
  public:
-  // Throws matte::Error (naming the file) for a missing, broken or non-RVM weight file.
+  // Throws matte::Error (naming the file) for a missing or broken file, or another architecture.
   explicit Session(const std::string& weight_path, SessionOptions options = {});
   // The same from a weight file's bytes already in memory (e.g. an ONNX model converted on the
   // fly); `origin` names it in errors.
@@ -60,6 +73,10 @@ class Session {
   ~Session();
   Session(Session&&) noexcept;
   Session& operator=(Session&&) noexcept;
+
+  // "rvm_mobilenetv3" or "bgm_mobilenetv2"; BGMv2 needs a plate with every frame.
+  const std::string& architecture() const;
+  bool needs_plate() const;
 
   // Zero recurrent state, as at the start of a clip (scene cuts).
   void reset();
@@ -73,6 +90,9 @@ class Session {
   Matte process(const PlanarImage& frame);
   // T frames: the encoder runs batched over the chunk, the ConvGRUs step in order.
   std::vector<Matte> process_chunk(std::span<const Image8> frames);
+  // BGMv2: a frame and its background plate of the same size (any size: the network needs multiples
+  // of 4, so both are padded by edge replication and the results cropped back).
+  Matte process(const Image8& frame, const Image8& plate);
 
   // r1..r4 after the last frame (index 0..3), for comparison with the ONNX outputs r1o..r4o.
   StateView recurrent_state(int index) const;

@@ -1,5 +1,6 @@
-// The public Session (engine/matte.h) over the RVM network. It lives with the models because it
-// builds one; engine/ stays free of any architecture.
+// The public Session (engine/matte.h) over the RVM or the BGMv2 network, picked by the weight
+// file's architecture. It lives with the models because it builds them; engine/ stays free of any
+// architecture.
 #include <tbb/info.h>
 #include <tbb/task_arena.h>
 
@@ -13,7 +14,10 @@
 #include "engine/image_io.h"
 #include "engine/matte.h"
 #include "engine/weight_file.h"
+#include "models/bgm_frame.h"
+#include "models/bgm_layers.h"
 #include "models/rvm.h"
+#include "models/rvm_layers.h"
 
 namespace matte {
 
@@ -35,17 +39,32 @@ float auto_downsample_ratio(int width, int height) {
 }
 
 struct Session::Impl {
-  rvm::Network network;
+  std::string architecture;
+  std::optional<rvm::Network> rvm_network;
+  std::optional<bgm::FrameRunner> bgm_runner;
   tbb::task_arena arena;
   float ratio;
   // Size of the frames since the last reset; a frame of another size is an error until reset().
   std::optional<std::pair<int, int>> clip_size;
 
   Impl(const WeightFile& weights, const SessionOptions& options)
-      : network(weights),
+      : architecture(weights.meta("architecture")),
         arena(options.threads > 0 ? options.threads : tbb::info::default_concurrency()),
         ratio(options.downsample_ratio) {
     check_ratio(ratio);
+    if (architecture == bgm::kArchitecture) {
+      bgm_runner.emplace(weights, options);
+    } else if (architecture == rvm::kArchitecture) {
+      rvm_network.emplace(weights);
+    } else {
+      throw Error(weights.origin() + ": architecture '" + architecture + "' is neither " +
+                  std::string(rvm::kArchitecture) + " nor " + std::string(bgm::kArchitecture));
+    }
+  }
+
+  rvm::Network& rvm() {
+    if (!rvm_network) throw Error("a " + architecture + " model needs a background plate with every frame");
+    return *rvm_network;
   }
 
   // A chunk of frames of one size, all checked before any runs.
@@ -77,6 +96,7 @@ struct Session::Impl {
       m.foreground8.resize(3 * n);
       outs.push_back({m.alpha.data(), m.foreground.data(), m.alpha8.data(), m.foreground8.data(), is_bgr(frames[i])});
     }
+    rvm::Network& network = rvm();
     arena.execute([&] {
       network.plan(width, height, r, static_cast<int>(frames.size()));
       for (size_t i = 0; i < frames.size(); ++i) to_rgb_float(frames[i], network.input(static_cast<int>(i)));
@@ -95,8 +115,11 @@ Session::~Session() = default;
 Session::Session(Session&&) noexcept = default;
 Session& Session::operator=(Session&&) noexcept = default;
 
+const std::string& Session::architecture() const { return impl_->architecture; }
+bool Session::needs_plate() const { return impl_->bgm_runner.has_value(); }
+
 void Session::reset() {
-  impl_->network.reset_state();
+  if (impl_->rvm_network) impl_->rvm_network->reset_state();
   impl_->clip_size.reset();
 }
 
@@ -114,6 +137,13 @@ Matte Session::process(const PlanarImage& frame) { return std::move(impl_->proce
 
 std::vector<Matte> Session::process_chunk(std::span<const Image8> frames) { return impl_->process(frames); }
 
-StateView Session::recurrent_state(int index) const { return impl_->network.state(index); }
+Matte Session::process(const Image8& frame, const Image8& plate) {
+  if (!impl_->bgm_runner) throw Error("an " + impl_->architecture + " model takes no background plate");
+  Matte m;
+  impl_->arena.execute([&] { m = impl_->bgm_runner->process(frame, plate); });
+  return m;
+}
+
+StateView Session::recurrent_state(int index) const { return impl_->rvm().state(index); }
 
 }  // namespace matte

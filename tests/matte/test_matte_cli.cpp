@@ -586,3 +586,82 @@ TEST_CASE("matte: --preview without a display fails (exit 1) and leaves nothing"
 }
 
 }  // namespace matte::test
+
+namespace matte::test {
+
+namespace {
+
+const char* const kBgm = "models/bgm_mobilenetv2_fp32.onnx";
+const char* const kParkingSrc = "media/plates/parking_src_1920x1080.jpg";
+const char* const kParkingPlate = "media/plates/parking_bgr_1920x1080.jpg";
+
+}  // namespace
+
+TEST_CASE("matte BGMv2: alpha of a frame with its plate matches ONNX Runtime within one level") {
+  const std::string model = require_shared(kBgm), src = require_shared(kParkingSrc), plate = require_shared(kParkingPlate);
+  require_onnx_runtime();
+  const TempDir tmp;
+  check_success(run_matte(tmp, {"--model", model, "--input", src, "--background-plate", plate, "--threads", "2",
+                                "--output-alpha", tmp / "pha.png", "--output-refine-map", tmp / "ref.png"}),
+                1);
+  const cli::Frame f = cli::load_frames(src, 1).front(), p = cli::load_frames(plate, 1).front();
+  reference::OrtJob job;
+  job.model = model;
+  job.threads = 2;
+  job.outputs = {"pha"};
+  job.frames.push_back({{"src", {{1, 3, f.height, f.width}, f.planar}}, {"bgr", {{1, 3, p.height, p.width}, p.planar}}});
+  const std::vector<reference::OrtFrame> result = reference::run_onnx(job);
+  const std::vector<float>& ort = result.at(0).at("pha").values;
+  const cv::Mat ours = read_png(tmp.dir / "pha.png");
+  REQUIRE(ours.type() == CV_8UC1);
+  REQUIRE(size_t(ours.total()) == ort.size());
+  int worst = 0;
+  for (size_t i = 0; i < ort.size(); ++i) {
+    worst = std::max(worst, std::abs(int(ours.data[i]) - int(std::lround(ort[i] * 255.0f))));
+  }
+  CHECK(worst <= 1);
+  // Sampling at 80 000 pixels refines at most 5000 patches of 16 pixels each.
+  const cv::Mat ref = read_png(tmp.dir / "ref.png");
+  REQUIRE(ref.size() == ours.size());
+  const int refined = cv::countNonZero(ref);
+  CHECK(refined % 16 == 0);
+  CHECK(refined > 0);
+  CHECK(refined <= 5000 * 16);
+}
+
+TEST_CASE("matte BGMv2: sizes not divisible by 4 are padded and cropped back, video plate and --resize-plate") {
+  const std::string model = require_shared(kBgm), src = require_shared("media/plates/greenscreen_src_658x370.png"),
+                    plate = require_shared("media/plates/greenscreen_bgr_658x370.png");
+  const TempDir tmp;
+  check_success(run_matte(tmp, {"--model", model, "--input", src, "--background-plate", plate, "--threads", "2",
+                                "--output-composition", tmp / "comp.png", "--output-error", tmp / "err.png"}),
+                1);
+  const cv::Mat comp = read_png(tmp.dir / "comp.png"), err = read_png(tmp.dir / "err.png");
+  CHECK(comp.cols == 658);
+  CHECK(comp.rows == 370);
+  CHECK(comp.channels() == 4);
+  CHECK(err.size() == comp.size());
+  // A plate of another size is scaled only when asked.
+  check_success(run_matte(tmp, {"--model", model, "--input", src, "--background-plate",
+                                require_shared(kParkingPlate), "--resize-plate", "--refine-mode", "thresholding",
+                                "--output-alpha", tmp / "resized.png"}),
+                1);
+  CHECK(read_png(tmp.dir / "resized.png").size() == comp.size());
+}
+
+TEST_CASE("matte BGMv2: a missing plate, a plate of another size, and BGMv2 outputs for RVM are refused") {
+  const std::string bgm = require_shared(kBgm), rvm = require_shared(kRvm), src = require_shared(kParkingSrc),
+                    small_plate = require_shared("media/plates/greenscreen_bgr_658x370.png");
+  const TempDir tmp;
+  check_failure(tmp, {"--model", bgm, "--input", src, "--output-alpha", tmp / "a.png"}, {1},
+                {bgm, "--background-plate"});
+  check_failure(tmp, {"--model", bgm, "--input", src, "--background-plate", small_plate, "--output-alpha",
+                      tmp / "a.png"},
+                {1}, {small_plate, "658x370", "1920x1080", "--resize-plate"});
+  check_failure(tmp, {"--model", rvm, "--input", src, "--output-error", tmp / "e.png"}, {1}, {"--output-error", "RVM"});
+  check_failure(tmp, {"--model", bgm, "--input", src, "--background-plate", src, "--refine-mode", "best",
+                      "--output-alpha", tmp / "a.png"},
+                {2}, {"--refine-mode best"});
+}
+
+}  // namespace matte::test

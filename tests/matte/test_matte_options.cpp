@@ -88,7 +88,7 @@ TEST_CASE("matte progress line and summary") {
   CHECK(progress_line(25, 100, 5.0) == "25/100 [=======>                      ]  25%  5.0 fps  ETA 0:15");
   CHECK(progress_line(7, -1, 2.0) == "7 frames  3.5 fps");
   CHECK(progress_line(100, 100, 10.0).find("100%") != std::string::npos);
-  CHECK(summary_line(100, 1920, 1080, 10.0, 0.25f, 2) ==
+  CHECK(summary_line(100, 1920, 1080, 10.0, "downsample ratio 0.25, 2 threads") ==
         "matte: 100 frames 1920x1080 in 10.00 s, 10.00 fps (downsample ratio 0.25, 2 threads)");
 }
 

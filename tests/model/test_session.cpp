@@ -135,13 +135,14 @@ TEST_CASE("bad frames and ratios are errors") {
 
 TEST_CASE("a weight file of another architecture is an error naming the file") {
   const std::string path = temp_dir() + "/other_" + std::to_string(getpid()) + ".safetensors";
-  write_weight_file(path, {{"architecture", "bgm_mobilenetv2"}}, {{"backbone.conv.weight", {2, 2}, {1, 2, 3, 4}}});
+  write_weight_file(path, {{"architecture", "modnet"}}, {{"backbone.conv.weight", {2, 2}, {1, 2, 3, 4}}});
   try {
     Session s(path);
     FAIL("no error");
   } catch (const Error& e) {
     CHECK(std::string(e.what()).find(path) != std::string::npos);
     CHECK(std::string(e.what()).find("rvm_mobilenetv3") != std::string::npos);
+    CHECK(std::string(e.what()).find("bgm_mobilenetv2") != std::string::npos);
   }
   std::filesystem::remove(path);
 }

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdio>
 #include <numeric>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 #include <thread>
 
 #include "engine/matte.h"
@@ -17,7 +19,9 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: matte-bench --model M.safetensors --width W --height H [--downsample-ratio R] [--frames N]\n"
-    "                   [--threads T] [--onnx M.onnx] [--input IMAGE|VIDEO]\n";
+    "                   [--threads T] [--onnx M.onnx] [--input IMAGE|VIDEO]\n"
+    "       BGMv2: [--background-plate IMAGE] (default: the input shifted, so the frame differs from\n"
+    "              its plate) [--backbone-scale S] [--sample-pixels N] [--refine-mode M]\n";
 
 // A smooth, deterministic test pattern (gradients and a bright disc) when no --input is given.
 Frame synthetic_frame(int width, int height) {
@@ -30,6 +34,27 @@ Frame synthetic_frame(int width, int height) {
     }
   }
   return frame_from_bgr(bgr);
+}
+
+// A stand-in plate: the frame moved by an eighth of its width, so that most of it differs.
+Frame shifted(const Frame& frame) {
+  cv::Mat rgb(frame.height, frame.width, CV_8UC3, const_cast<uint8_t*>(frame.rgb.data()));
+  cv::Mat bgr, out;
+  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+  const int dx = std::max(1, frame.width / 8);
+  cv::hconcat(bgr.colRange(dx, frame.width), bgr.colRange(0, dx), out);
+  return frame_from_bgr(out);
+}
+
+std::vector<double> time_bgm_onnx(const std::string& onnx, const Frame& frame, const Frame& plate, int threads,
+                                  int frames) {
+  reference::OrtJob job;
+  job.model = onnx;
+  job.threads = threads;
+  job.outputs = {"pha", "fgr"};
+  job.frames.push_back({{"src", {{1, 3, frame.height, frame.width}, frame.planar}},
+                        {"bgr", {{1, 3, plate.height, plate.width}, plate.planar}}});
+  return reference::time_onnx(job, frames);
 }
 
 double mean(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / double(v.size()); }
@@ -48,23 +73,39 @@ int bench(const Args& args, std::ostream& out) {
   const Frame frame = args.has("--input") ? resized(load_frames(args.required("--input"), 1).front(), w, h)
                                           : synthetic_frame(w, h);
   const float ratio = ratio_arg > 0 ? ratio_arg : auto_downsample_ratio(w, h);
-  Session session(model, {.threads = threads, .downsample_ratio = ratio});
-  out << "matte-bench: " << w << "x" << h << ", downsample ratio " << ratio << ", " << threads << " thread(s), "
-      << frames << " frame(s) after 1 warm-up\n";
-  session.process(frame.image8());  // warm-up: first-touch allocations, packed weights in cache
+  SessionOptions options{.threads = threads, .downsample_ratio = ratio};
+  if (args.has("--backbone-scale")) options.backbone_scale = args.real_above("--backbone-scale", 0.0f, 0.0f, 1.0f);
+  if (args.has("--sample-pixels")) options.sample_pixels = args.integer("--sample-pixels", 0, 16, 1 << 30);
+  if (args.has("--refine-mode")) options.refine_mode = args.required("--refine-mode");
+  Session session(model, options);
+  const Frame plate = !session.needs_plate()             ? Frame{}
+                      : args.has("--background-plate") ? resized(load_frames(args.required("--background-plate"), 1).front(), w, h)
+                                                        : shifted(frame);
+  const auto run = [&] {
+    int64_t patches = 0;
+    if (session.needs_plate()) patches = session.process(frame.image8(), plate.image8()).refined_patches;
+    else session.process(frame.image8());
+    return patches;
+  };
+  out << "matte-bench: " << w << "x" << h << " " << session.architecture();
+  if (!session.needs_plate()) out << ", downsample ratio " << ratio;
+  out << ", " << threads << " thread(s), " << frames << " frame(s) after 1 warm-up\n";
+  run();  // warm-up: first-touch allocations, packed weights in cache
   std::vector<double> ours;
   for (int t = 0; t < frames; ++t) {
     const auto start = std::chrono::steady_clock::now();
-    session.process(frame.image8());
+    const int64_t patches = run();
     ours.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    char line[64];
-    std::snprintf(line, sizeof line, "frame %d: %.2f ms\n", t + 1, ours.back() * 1e3);
-    out << line;
+    char line[96];
+    std::snprintf(line, sizeof line, "frame %d: %.2f ms", t + 1, ours.back() * 1e3);
+    out << line << (session.needs_plate() ? ", " + std::to_string(patches) + " patches refined" : "") << "\n";
   }
   const double fps = 1.0 / mean(ours);
   char line[160];
   if (args.has("--onnx")) {
-    const auto ort = reference::time_rvm_onnx(args.required("--onnx"), frame.planar, w, h, ratio, threads, frames);
+    const auto ort = session.needs_plate() ? time_bgm_onnx(args.required("--onnx"), frame, plate, threads, frames)
+                                           : reference::time_rvm_onnx(args.required("--onnx"), frame.planar, w, h,
+                                                                      ratio, threads, frames);
     const double ort_fps = 1.0 / mean(ort);
     std::snprintf(line, sizeof line, "matte %.2f ms/frame, onnxruntime %.2f ms/frame, speed-up %.2fx\n",
                   mean(ours) * 1e3, mean(ort) * 1e3, fps / ort_fps);
@@ -81,7 +122,8 @@ int bench(const Args& args, std::ostream& out) {
 
 int run_bench(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   return run_tool("matte-bench", kUsage, argv,
-                  {"--model", "--width", "--height", "--downsample-ratio", "--frames", "--threads", "--onnx", "--input"}, err,
+                  {"--model", "--width", "--height", "--downsample-ratio", "--frames", "--threads", "--onnx", "--input",
+                   "--background-plate", "--backbone-scale", "--sample-pixels", "--refine-mode"}, err,
                   [&](const Args& args) { return bench(args, out); });
 }
 

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdio>
 #include <map>
+#include <opencv2/imgproc.hpp>
 #include <thread>
 
 #include "engine/matte.h"
@@ -19,7 +20,9 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: matte-compare --onnx M.onnx --model M.safetensors --input VIDEO|IMAGE|DIR [--frames N]\n"
-    "                     [--downsample-ratio R] [--threads T] [--json OUT]\n";
+    "                     [--downsample-ratio R] [--threads T] [--json OUT]\n"
+    "       BGMv2: --background-plate IMAGE (frames and plate are cropped to multiples of 4, as the\n"
+    "              ONNX graph needs)\n";
 
 const std::array<const char*, 6> kOutputs = {"fgr", "pha", "r1o", "r2o", "r3o", "r4o"};
 constexpr double kMaxAbs = 1e-3, kMad = 1e-5;  // thresholds for fgr and pha
@@ -35,6 +38,71 @@ void add_output(DiffStats& stats, const std::string& name, std::span<const float
   stats.add(ours, it->second.values);
 }
 
+// Prints the table, writes the JSON and returns the exit code.
+int report(const Args& args, std::ostream& out, const std::map<std::string, DiffStats>& stats,
+           const std::vector<std::string>& names, size_t frames, int w, int h) {
+  out << "output   max|d|      MAD         MSE\n";
+  bool pass = true;
+  nlohmann::ordered_json outputs;
+  for (const std::string& name : names) {
+    const DiffStats& s = stats.at(name);
+    char row[96];
+    std::snprintf(row, sizeof row, "%-8s %-11.3e %-11.3e %.3e\n", name.c_str(), s.max_abs, s.mad(), s.mse());
+    out << row;
+    outputs[name] = {{"max_abs", s.max_abs}, {"mad", s.mad()}, {"mse", s.mse()}};
+    if (name == "fgr" || name == "pha") pass = pass && s.max_abs <= kMaxAbs && s.mad() <= kMad;
+  }
+  if (args.has("--json")) {
+    write_json(args.required("--json"), {{"frames", frames}, {"width", w}, {"height", h}, {"outputs", outputs}});
+  }
+  out << (pass ? "PASS" : "FAIL") << " (fgr and pha: max|d| <= " << kMaxAbs << ", MAD <= " << kMad << ")\n";
+  return pass ? 0 : 1;
+}
+
+// The largest top-left crop with both sides multiples of 4.
+Frame crop4(const Frame& f) {
+  const int w = f.width / 4 * 4, h = f.height / 4 * 4;
+  if (w == 0 || h == 0) throw Error("frame " + std::to_string(f.width) + "x" + std::to_string(f.height) + " is smaller than 4x4");
+  cv::Mat rgb(f.height, f.width, CV_8UC3, const_cast<uint8_t*>(f.rgb.data()));
+  cv::Mat bgr;
+  cv::cvtColor(rgb(cv::Rect(0, 0, w, h)), bgr, cv::COLOR_RGB2BGR);
+  return frame_from_bgr(bgr);
+}
+
+reference::OrtTensor planar_tensor(const Frame& f) { return {{1, 3, f.height, f.width}, f.planar}; }
+
+int compare_bgm(const Args& args, std::ostream& out, const std::string& onnx, const std::string& model,
+                std::vector<Frame> frames, int threads) {
+  const std::string plate_path = args.required("--background-plate");
+  Frame plate = crop4(frame_from_bgr(read_image_bgr(plate_path)));
+  for (Frame& f : frames) f = crop4(f);
+  const int w = frames[0].width, h = frames[0].height;
+  if (plate.width != w || plate.height != h) {
+    throw Error(plate_path + ": plate " + std::to_string(plate.width) + "x" + std::to_string(plate.height) +
+                " differs from the input's " + std::to_string(w) + "x" + std::to_string(h));
+  }
+  Session session(model, {.threads = threads});
+  if (!session.needs_plate()) throw Error(model + ": --background-plate given for an RVM model");
+  reference::OrtJob job;
+  job.model = onnx;
+  job.threads = threads;
+  job.outputs = {"pha", "fgr"};
+  for (const Frame& f : frames) job.frames.push_back({{"src", planar_tensor(f)}, {"bgr", planar_tensor(plate)}});
+  const std::vector<reference::OrtFrame> ort = reference::run_onnx(job);
+
+  std::map<std::string, DiffStats> stats;
+  int64_t patches = 0;
+  for (size_t t = 0; t < frames.size(); ++t) {
+    const Matte m = session.process(frames[t].image8(), plate.image8());
+    patches += m.refined_patches;
+    add_output(stats["fgr"], "fgr", m.foreground, ort[t]);
+    add_output(stats["pha"], "pha", m.alpha, ort[t]);
+  }
+  out << "matte-compare: " << frames.size() << " frame(s) " << w << "x" << h << " (" << session.architecture()
+      << "), " << threads << " thread(s); ours refined " << patches << " patch(es)\n";
+  return report(args, out, stats, {"fgr", "pha"}, frames.size(), w, h);
+}
+
 int compare(const Args& args, std::ostream& out) {
   const std::string onnx = args.required("--onnx"), model = args.required("--model"),
                     input = args.required("--input");
@@ -46,6 +114,7 @@ int compare(const Args& args, std::ostream& out) {
   require_path(model, "--model");
 
   const std::vector<Frame> frames = load_frames(input, max_frames);
+  if (args.has("--background-plate")) return compare_bgm(args, out, onnx, model, frames, threads);
   const int w = frames[0].width, h = frames[0].height;
   const float ratio = ratio_arg > 0 ? ratio_arg : auto_downsample_ratio(w, h);
 
@@ -69,30 +138,15 @@ int compare(const Args& args, std::ostream& out) {
 
   out << "matte-compare: " << frames.size() << " frame(s) " << w << "x" << h << ", downsample ratio " << ratio
       << ", " << threads << " thread(s)\n";
-  out << "output   max|d|      MAD         MSE\n";
-  bool pass = true;
-  nlohmann::ordered_json outputs;
-  for (const char* name : kOutputs) {
-    const DiffStats& s = stats[name];
-    char row[96];
-    std::snprintf(row, sizeof row, "%-8s %-11.3e %-11.3e %.3e\n", name, s.max_abs, s.mad(), s.mse());
-    out << row;
-    outputs[name] = {{"max_abs", s.max_abs}, {"mad", s.mad()}, {"mse", s.mse()}};
-    if (std::string(name) == "fgr" || std::string(name) == "pha") pass = pass && s.max_abs <= kMaxAbs && s.mad() <= kMad;
-  }
-  if (args.has("--json")) {
-    write_json(args.required("--json"),
-               {{"frames", frames.size()}, {"width", w}, {"height", h}, {"outputs", outputs}});
-  }
-  out << (pass ? "PASS" : "FAIL") << " (fgr and pha: max|d| <= " << kMaxAbs << ", MAD <= " << kMad << ")\n";
-  return pass ? 0 : 1;
+  return report(args, out, stats, std::vector<std::string>(kOutputs.begin(), kOutputs.end()), frames.size(), w, h);
 }
 
 }  // namespace
 
 int run_compare(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   return run_tool("matte-compare", kUsage, argv,
-                  {"--onnx", "--model", "--input", "--frames", "--downsample-ratio", "--threads", "--json"}, err,
+                  {"--onnx", "--model", "--input", "--frames", "--downsample-ratio", "--threads", "--json",
+                   "--background-plate"}, err,
                   [&](const Args& args) { return compare(args, out); });
 }
 

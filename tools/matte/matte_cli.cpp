@@ -68,6 +68,30 @@ Session load_model(const std::string& path, const SessionOptions& options) {
   return Session(path, options);
 }
 
+// Plates go with BGMv2 models only, and so do their debugging outputs.
+void check_model_fits(const MatteOptions& o, const Session& session) {
+  if (!session.needs_plate()) {
+    if (!o.plate.empty()) {
+      throw Error("--background-plate " + o.plate + ": " + o.model + " is an RVM model (" + session.architecture() +
+                  "), which takes no background plate (plates are for BGMv2 models)");
+    }
+    for (const OutputRequest& out : o.outputs) {
+      if (out.content == Content::error || out.content == Content::refine_map) {
+        throw Error(out.flag + ": " + o.model + " is an RVM model; error and refine maps come from BGMv2 models");
+      }
+    }
+  } else if (o.plate.empty()) {
+    throw Error(o.model + ": a BGMv2 model (" + session.architecture() +
+                ") needs --background-plate, the clean background shot from the same camera");
+  }
+}
+
+std::string number_text(float v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", double(v));
+  return text;
+}
+
 // The first line of an exception's text: the tool's errors are one line.
 std::string first_line(const char* what) {
   std::string text = what;
@@ -83,13 +107,17 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
   check_output_paths(o);
 
   const int threads = o.threads > 0 ? o.threads : tbb::info::default_concurrency();
-  Session session = load_model(o.model, {.threads = threads, .downsample_ratio = o.downsample_ratio});
-  if (!o.plate.empty()) {
-    throw Error("--background-plate " + o.plate + ": " + o.model +
-                " is an RVM model, which takes no background plate (plates are for BGMv2 models)");
-  }
+  Session session = load_model(o.model, {.threads = threads,
+                                         .downsample_ratio = o.downsample_ratio,
+                                         .backbone_scale = o.backbone_scale,
+                                         .sample_pixels = o.sample_pixels,
+                                         .refine_threshold = o.refine_threshold,
+                                         .refine_mode = o.refine_mode});
+  check_model_fits(o, session);
   const auto source = FrameSource::open(o.input, o.start, o.fps);
   const int width = source->width(), height = source->height();
+  std::optional<Plate> plate;
+  if (session.needs_plate()) plate.emplace(o.plate, width, height, o.resize_plate);
   std::optional<Preview> preview;
   if (o.preview) preview.emplace();
 
@@ -110,6 +138,7 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
   job.source = source.get();
   job.session = &session;
   job.background = background ? &*background : nullptr;
+  job.plate = plate ? &*plate : nullptr;
   job.outputs = &outputs;
   job.seq_chunk = o.seq_chunk;
   job.max_frames = o.frames;
@@ -120,13 +149,13 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
     if (preview) preview->post(composite);
   };
 
-  int64_t frames = 0;
+  PipelineResult result;
   if (preview) {
     std::atomic<bool> finished{false};
     std::exception_ptr failure;
     std::thread worker([&] {
       try {
-        frames = run_pipeline(job);
+        result = run_pipeline(job);
       } catch (...) {
         failure = std::current_exception();
       }
@@ -136,7 +165,7 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
     worker.join();
     if (failure) std::rethrow_exception(failure);
   } else {
-    frames = run_pipeline(job);
+    result = run_pipeline(job);
   }
   progress.finish();
   if (const int sig = signal_received.load()) {
@@ -147,7 +176,10 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
   // Closing a video flushes the encoder's look-ahead: part of the run's time.
   const double seconds = progress.seconds();
   if (!o.quiet) {
-    out << summary_line(frames, width, height, seconds, session.downsample_ratio_for(width, height), threads) << "\n";
+    const std::string detail = session.needs_plate()
+                                   ? std::to_string(result.refined_patches / std::max<int64_t>(result.frames, 1)) + " refined patches per frame"
+                                   : "downsample ratio " + number_text(session.downsample_ratio_for(width, height));
+    out << summary_line(result.frames, width, height, seconds, detail + ", " + std::to_string(threads) + " threads") << "\n";
   }
   return 0;
 }

@@ -6,19 +6,24 @@
 
 namespace matte::cli {
 
-const char* const kMatteHelp = R"(matte: human video matting on the CPU (Robust Video Matting, MobileNetV3)
+const char* const kMatteHelp = R"(matte: human video matting on the CPU (Robust Video Matting MobileNetV3,
+BackgroundMattingV2 MobileNetV2)
 
-usage: matte --model MODEL --input INPUT [outputs] [options]
+usage: matte --model MODEL --input INPUT [--background-plate PLATE] [outputs] [options]
 
   --model PATH               a converted weight file (.safetensors, from onnx2flat) or the
                              published .onnx file (converted in memory at start-up)
   --input INPUT              a video file, one image, a folder of images (name order, one
                              sequence) or camera:N (camera number N)
+  --background-plate PLATE   BGMv2 only (required there): the clean background shot from the same
+                             camera, an image (used for every frame) or a video (frame by frame)
 
 outputs (any combination; at least one, or --preview):
   --output-composition PATH  the foreground over --background
   --output-alpha PATH        the alpha matte
   --output-foreground PATH   the predicted foreground colours
+  --output-error PATH        BGMv2: the base network's error map (where refinement is wanted)
+  --output-refine-map PATH   BGMv2: white on the 4x4 patches the refiner recomputed
   --output-type TYPE         video or png_sequence, for every output. Default: by the path:
                              .mp4 .m4v .mov .mkv (H.264) and .avi (MJPEG) are videos; .png .jpg
                              .jpeg .bmp .tif .tiff .webp are one image (one-frame runs only); a
@@ -30,9 +35,15 @@ outputs (any combination; at least one, or --preview):
 options:
   --background BG            colour #RRGGBB or R,G,B, an image (scaled to the frame) or a video
                              (scaled, looped); default 120,255,155 (RVM's green)
-  --background-plate PATH    the clean background plate of BGMv2 models (RVM takes none)
-  --downsample-ratio R|auto  the network's working scale, in (0, 1]; auto (default) makes the
-                             frame's longer side at most 512 px: 0.25 suits 1080p, 0.125 4K
+  --downsample-ratio R|auto  RVM's working scale, in (0, 1]; auto (default) makes the frame's
+                             longer side at most 512 px: 0.25 suits 1080p, 0.125 4K
+  --resize-plate             BGMv2: scale a plate of another size to the frame (else an error)
+  --backbone-scale S         BGMv2: base network scale, in (0, 1] (default: the model's, 0.25;
+                             0.125 for 4K)
+  --refine-mode M            BGMv2: sampling, thresholding or full (default: the model's)
+  --sample-pixels N          BGMv2 sampling: refine the N/16 4x4 patches of largest error
+                             (default: the model's, 80000; 320000 for 4K)
+  --refine-threshold T       BGMv2 thresholding: refine patches whose error exceeds T (default 0.1)
   --seq-chunk N              frames per inference call (default 1); a larger chunk batches the
                              encoder over N frames
   --threads N                inference threads (default: every core)
@@ -45,6 +56,9 @@ options:
                              keeps what was written
   --quiet                    no progress bar and no summary line; errors only
   --help, --version
+
+BGMv2 needs frame sizes divisible by 4: other frames and their plates are padded by repeating the
+edge pixels and the outputs cropped back.
 
 Outputs are written under a temporary name beside the final path and renamed when complete; on an
 error or Ctrl-C nothing is left behind (exit codes: 0 done, 1 error, 2 bad command line,
@@ -60,6 +74,8 @@ examples:
   matte --model rvm.safetensors --input photo.jpg --output-composition cutout.png
   matte --model rvm.safetensors --input frames/ --fps 24 --output-composition comp.mov --background beach.jpg
   matte --model rvm.safetensors --input camera:0 --preview --output-composition live.mp4
+  matte --model bgm.safetensors --input take.mp4 --background-plate plate.jpg --output-alpha pha.mp4 \
+        --output-refine-map refined/
 )";
 
 namespace {
@@ -67,8 +83,9 @@ namespace {
 const std::vector<std::string> kValueOptions = {
     "--model",          "--input",   "--output-composition", "--output-alpha", "--output-foreground",
     "--output-type",    "--background", "--background-plate", "--downsample-ratio", "--seq-chunk",
-    "--threads",        "--frames",  "--start",              "--fps"};
-const std::vector<std::string> kSwitches = {"--quiet", "--preview", "--overwrite"};
+    "--threads",        "--frames",  "--start",              "--fps",            "--output-error",
+    "--output-refine-map", "--backbone-scale", "--refine-mode", "--sample-pixels", "--refine-threshold"};
+const std::vector<std::string> kSwitches = {"--quiet", "--preview", "--overwrite", "--resize-plate"};
 
 }  // namespace
 
@@ -84,7 +101,9 @@ MatteOptions parse_matte_options(const std::vector<std::string>& argv) {
   if (args.has("--output-type")) forced = parse_output_type(args.required("--output-type"));
   const std::pair<Content, const char*> contents[] = {{Content::composition, "--output-composition"},
                                                       {Content::alpha, "--output-alpha"},
-                                                      {Content::foreground, "--output-foreground"}};
+                                                      {Content::foreground, "--output-foreground"},
+                                                      {Content::error, "--output-error"},
+                                                      {Content::refine_map, "--output-refine-map"}};
   for (const auto& [content, flag] : contents) {
     if (!args.has(flag)) continue;
     const std::string path = args.required(flag);
@@ -106,6 +125,17 @@ MatteOptions parse_matte_options(const std::vector<std::string>& argv) {
   o.fps = args.real_above("--fps", 0.0f, 0.0f, 1000.0f);
   o.quiet = args.flag("--quiet");
   o.overwrite = args.flag("--overwrite");
+  o.resize_plate = args.flag("--resize-plate");
+  if (args.has("--backbone-scale")) o.backbone_scale = args.real_above("--backbone-scale", 0.0f, 0.0f, 1.0f);
+  if (args.has("--sample-pixels")) o.sample_pixels = args.integer("--sample-pixels", 0, 16, INT_MAX);
+  if (args.has("--refine-threshold")) o.refine_threshold = args.real_above("--refine-threshold", 0.0f, -1.0f, 1.0f);
+  if (args.has("--refine-mode")) {
+    const std::string mode = args.required("--refine-mode");
+    if (mode != "sampling" && mode != "thresholding" && mode != "full") {
+      throw UsageError("--refine-mode " + mode + ": not sampling, thresholding or full");
+    }
+    o.refine_mode = mode;
+  }
   return o;
 }
 

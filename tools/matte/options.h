@@ -10,7 +10,7 @@
 
 namespace matte::cli {
 
-enum class Content { composition, alpha, foreground };
+enum class Content { composition, alpha, foreground, error, refine_map };
 
 struct OutputRequest {
   Content content;
@@ -21,12 +21,17 @@ struct OutputRequest {
 
 struct MatteOptions {
   std::string model, input, plate;
-  std::vector<OutputRequest> outputs;  // composition, alpha, foreground, in that order, as requested
+  std::vector<OutputRequest> outputs;  // composition, alpha, foreground, error, refine map, as requested
   BackgroundSpec background = default_background();
   float downsample_ratio = 0.0f;  // 0 = auto
   int seq_chunk = 1, threads = 0, frames = 0, start = 0;  // frames 0 = all, threads 0 = every core
   double fps = 0.0;                                      // 0 = the source's
   bool quiet = false, preview = false, overwrite = false;
+  // BGMv2
+  bool resize_plate = false;
+  std::optional<float> backbone_scale, refine_threshold;
+  std::optional<int> sample_pixels;
+  std::optional<std::string> refine_mode;
 };
 
 // Throws UsageError for unknown flags, bad values, no output and no --preview.

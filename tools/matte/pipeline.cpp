@@ -14,7 +14,7 @@ namespace {
 
 // Consecutive frames that go through inference together (--seq-chunk).
 struct Batch {
-  std::vector<cv::Mat> frames, backgrounds;
+  std::vector<cv::Mat> frames, backgrounds, plates;
   std::vector<Matte> mattes;
 };
 
@@ -29,15 +29,29 @@ std::shared_ptr<Batch> read_batch(const PipelineJob& job, int64_t& read) {
     batch->frames.push_back(std::move(bgr));
     // The background frame is cloned: a colour or image background hands out one shared buffer.
     if (job.background) batch->backgrounds.push_back(job.background->next().clone());
+    if (job.plate) batch->plates.push_back(job.plate->next());
     ++read;
   }
   return batch;
 }
 
+Image8 image8(const cv::Mat& bgr) { return {bgr.data, bgr.cols, bgr.rows, bgr.step, PixelFormat::bgr8}; }
+
 void infer(Session& session, Batch& batch) {
+  if (!batch.plates.empty()) {
+    for (size_t i = 0; i < batch.frames.size(); ++i) {
+      batch.mattes.push_back(session.process(image8(batch.frames[i]), image8(batch.plates[i])));
+    }
+    return;
+  }
   std::vector<Image8> images;
-  for (const cv::Mat& f : batch.frames) images.push_back({f.data, f.cols, f.rows, f.step, PixelFormat::bgr8});
+  for (const cv::Mat& f : batch.frames) images.push_back(image8(f));
   batch.mattes = session.process_chunk(images);
+}
+
+// One 8-bit plane of the matte (error map, refine map) as a one-channel image.
+void gray(const std::vector<uint8_t>& plane, const Matte& m, cv::Mat& out) {
+  cv::Mat(m.height, m.width, CV_8UC1, const_cast<uint8_t*>(plane.data())).copyTo(out);
 }
 
 void write_frame(const Matte& m, const cv::Mat& background, std::vector<Output>& outputs, cv::Mat& composite,
@@ -48,6 +62,8 @@ void write_frame(const Matte& m, const cv::Mat& background, std::vector<Output>&
     switch (out.content) {
       case Content::alpha: alpha_gray(m, pixels); break;
       case Content::foreground: foreground_bgr(m, pixels); break;
+      case Content::error: gray(m.error8, m, pixels); break;
+      case Content::refine_map: gray(m.refined8, m, pixels); break;
       case Content::composition:
         if (out.sink->keeps_transparency()) {
           foreground_with_alpha(m, pixels);
@@ -126,10 +142,11 @@ class Failure {
 
 }  // namespace
 
-int64_t run_pipeline(const PipelineJob& job) {
+PipelineResult run_pipeline(const PipelineJob& job) {
   Channel decoded, inferred;
   Failure failure(decoded, inferred);
-  int64_t read = 0, written = 0;
+  int64_t read = 0;
+  PipelineResult result;
 
   std::thread decoder([&] {
     failure.guard([&] {
@@ -147,8 +164,9 @@ int64_t run_pipeline(const PipelineJob& job) {
         for (size_t i = 0; i < batch->mattes.size(); ++i) {
           const cv::Mat background = job.background ? batch->backgrounds[i] : cv::Mat();
           write_frame(batch->mattes[i], background, *job.outputs, composite, job.want_composite);
-          ++written;
-          if (job.on_frame) job.on_frame(written, composite);
+          ++result.frames;
+          result.refined_patches += batch->mattes[i].refined_patches;
+          if (job.on_frame) job.on_frame(result.frames, composite);
         }
       }
     });
@@ -164,7 +182,7 @@ int64_t run_pipeline(const PipelineJob& job) {
   decoder.join();
   encoder.join();
   failure.rethrow();
-  return written;
+  return result;
 }
 
 }  // namespace matte::cli

@@ -12,6 +12,7 @@
 #include "engine/matte.h"
 #include "tools/matte/background.h"
 #include "tools/matte/options.h"
+#include "tools/matte/plate.h"
 #include "tools/matte/sink.h"
 #include "tools/matte/source.h"
 
@@ -26,6 +27,7 @@ struct PipelineJob {
   FrameSource* source = nullptr;
   Session* session = nullptr;
   Background* background = nullptr;  // needed for a composition video/JPEG and the preview
+  Plate* plate = nullptr;            // BGMv2
   std::vector<Output>* outputs = nullptr;
   int seq_chunk = 1;
   int64_t max_frames = 0;                   // 0 = until the input ends
@@ -36,8 +38,12 @@ struct PipelineJob {
   bool want_composite = false;
 };
 
-// Runs to the end of the input, max_frames or *stop; returns the frames written. Exceptions from
-// any stage stop the pipeline and propagate.
-int64_t run_pipeline(const PipelineJob& job);
+struct PipelineResult {
+  int64_t frames = 0, refined_patches = 0;  // written; BGMv2 patches the refiner recomputed
+};
+
+// Runs to the end of the input, max_frames or stop(). Exceptions from any stage stop the pipeline
+// and propagate.
+PipelineResult run_pipeline(const PipelineJob& job);
 
 }  // namespace matte::cli

@@ -37,12 +37,11 @@ std::string progress_line(int64_t done, int64_t total, double seconds) {
   return text;
 }
 
-std::string summary_line(int64_t frames, int width, int height, double seconds, float ratio, int threads) {
-  char text[200];
-  std::snprintf(text, sizeof text, "matte: %lld frames %dx%d in %.2f s, %.2f fps (downsample ratio %g, %d threads)",
-                static_cast<long long>(frames), width, height, seconds, seconds > 0 ? double(frames) / seconds : 0.0,
-                double(ratio), threads);
-  return text;
+std::string summary_line(int64_t frames, int width, int height, double seconds, const std::string& detail) {
+  char text[120];
+  std::snprintf(text, sizeof text, "matte: %lld frames %dx%d in %.2f s, %.2f fps", static_cast<long long>(frames),
+                width, height, seconds, seconds > 0 ? double(frames) / seconds : 0.0);
+  return std::string(text) + " (" + detail + ")";
 }
 
 Progress::Progress(std::ostream& err, int64_t total, bool draw)

@@ -28,7 +28,7 @@ class Progress {
 
 // "12/100 [=====>      ] 12%  9.4 fps  ETA 0:09" (no bar or ETA when the total is unknown).
 std::string progress_line(int64_t done, int64_t total, double seconds);
-// "matte: 100 frames 1920x1080 in 10.61 s, 9.43 fps (downsample ratio 0.25, 2 threads)"
-std::string summary_line(int64_t frames, int width, int height, double seconds, float ratio, int threads);
+// "matte: 100 frames 1920x1080 in 10.61 s, 9.43 fps (<detail>)"
+std::string summary_line(int64_t frames, int width, int height, double seconds, const std::string& detail);
 
 }  // namespace matte::cli

@@ -1,0 +1,29 @@
+// One BGMv2 frame through the network for the Session: the 8-bit frame and plate padded to
+// multiples of 4 by edge replication (the network's requirement), results cropped back.
+#pragma once
+
+#include <vector>
+
+#include "engine/matte.h"
+#include "engine/weight_file.h"
+#include "models/bgm.h"
+
+namespace matte::bgm {
+
+// The weight file's settings with the options' overrides; throws Error for values out of range.
+Settings session_settings(const WeightFile& weights, const SessionOptions& options);
+
+class FrameRunner {
+ public:
+  FrameRunner(const WeightFile& weights, const SessionOptions& options);
+  // Runs on the caller's task_arena. Throws Error when the plate's size differs from the frame's.
+  Matte process(const Image8& frame, const Image8& plate);
+
+ private:
+  Network network_;
+  Settings settings_;
+  int planned_width_ = 0, planned_height_ = 0;
+  std::vector<float> alpha_, foreground_, error_sm_, refine_sm_;
+};
+
+}  // namespace matte::bgm
