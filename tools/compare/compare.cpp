@@ -3,15 +3,20 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <opencv2/imgproc.hpp>
 #include <thread>
+#include <unistd.h>
 
 #include "engine/matte.h"
 #include "tools/common/args.h"
 #include "tools/common/frames.h"
 #include "tools/common/json_out.h"
 #include "tools/common/metrics.h"
+#include "tools/onnx2flat/onnx_graph.h"
 #include "tools/reference/onnx_reference.h"
 
 namespace matte::cli {
@@ -71,6 +76,43 @@ Frame crop4(const Frame& f) {
 
 reference::OrtTensor planar_tensor(const Frame& f) { return {{1, 3, f.height, f.width}, f.planar}; }
 
+// ONNX Runtime's refined patches: the graph's patch map (the input of its NonZero) exposed as one
+// more output of a temporary copy of the model. `map` is empty for a graph without one (full mode).
+struct PatchMapModel {
+  std::string path, map;
+  ~PatchMapModel() {
+    std::error_code ec;
+    if (!map.empty()) std::filesystem::remove(path, ec);
+  }
+};
+
+void expose_patch_map(const std::string& onnx, PatchMapModel& out) {
+  std::ifstream in(onnx, std::ios::binary);
+  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  onnx::ModelProto model = convert::parse_onnx(bytes, onnx);
+  out.path = onnx;
+  for (const onnx::NodeProto& node : model.graph().node()) {
+    if (node.op_type() != "NonZero") continue;
+    // Through an Identity: the runner names files after outputs, and graph values contain '/'.
+    out.map = "matte_patch_map";
+    onnx::NodeProto* identity = model.mutable_graph()->add_node();
+    identity->set_op_type("Identity");
+    identity->add_input(node.input(0));
+    identity->add_output(out.map);
+    onnx::ValueInfoProto* extra = model.mutable_graph()->add_output();
+    extra->set_name(out.map);
+    extra->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+    out.path = (std::filesystem::temp_directory_path() / ("matte-compare-" + std::to_string(::getpid()) + ".onnx")).string();
+    std::ofstream file(out.path, std::ios::binary);
+    if (!model.SerializeToOstream(&file)) throw Error(out.path + ": cannot write");
+    return;
+  }
+}
+
+int64_t count_nonzero(const std::vector<float>& values) {
+  return std::count_if(values.begin(), values.end(), [](float v) { return v != 0.0f; });
+}
+
 int compare_bgm(const Args& args, std::ostream& out, const std::string& onnx, const std::string& model,
                 std::vector<Frame> frames, int threads) {
   const std::string plate_path = args.required("--background-plate");
@@ -83,12 +125,19 @@ int compare_bgm(const Args& args, std::ostream& out, const std::string& onnx, co
   }
   Session session(model, {.threads = threads});
   if (!session.needs_plate()) throw Error(model + ": --background-plate given for an RVM model");
+  PatchMapModel patch_model;
+  expose_patch_map(onnx, patch_model);
   reference::OrtJob job;
-  job.model = onnx;
+  job.model = patch_model.path;
   job.threads = threads;
   job.outputs = {"pha", "fgr"};
+  if (!patch_model.map.empty()) job.outputs.push_back(patch_model.map);
   for (const Frame& f : frames) job.frames.push_back({{"src", planar_tensor(f)}, {"bgr", planar_tensor(plate)}});
   const std::vector<reference::OrtFrame> ort = reference::run_onnx(job);
+  int64_t ort_patches = 0;
+  for (const reference::OrtFrame& frame : ort) {
+    ort_patches += patch_model.map.empty() ? int64_t(w / 4) * (h / 4) : count_nonzero(frame.at(patch_model.map).values);
+  }
 
   std::map<std::string, DiffStats> stats;
   int64_t patches = 0;
@@ -99,7 +148,8 @@ int compare_bgm(const Args& args, std::ostream& out, const std::string& onnx, co
     add_output(stats["pha"], "pha", m.alpha, ort[t]);
   }
   out << "matte-compare: " << frames.size() << " frame(s) " << w << "x" << h << " (" << session.architecture()
-      << "), " << threads << " thread(s); ours refined " << patches << " patch(es)\n";
+      << "), " << threads << " thread(s)\n";
+  out << "refined 4x4 patches: ours " << patches << ", onnxruntime " << ort_patches << "\n";
   return report(args, out, stats, {"fgr", "pha"}, frames.size(), w, h);
 }
 
