@@ -24,6 +24,14 @@ void parallel_ranges(size_t n, size_t min_items, const std::function<void(size_t
 // Chunk size so one chunk does roughly enough work to be worth a task.
 size_t grain_for(size_t work_per_item);
 
+// Runs f(i) for every pixel index in parallel chunks.
+template <class F>
+void for_pixels(size_t n, size_t work_per_pixel, F f) {
+  parallel_ranges(n, grain_for(work_per_pixel), [&](size_t b, size_t e) {
+    for (size_t i = b; i < e; ++i) f(i);
+  });
+}
+
 // 1×1 convolution as a GEMM over pixels.
 class PointwiseConv {
  public:

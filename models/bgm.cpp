@@ -76,13 +76,6 @@ Block load_block(const Loader& w, int n) {
   return b;
 }
 
-template <class F>
-void for_pixels(size_t n, size_t work_per_pixel, F f) {
-  parallel_ranges(n, grain_for(work_per_pixel), [&](size_t b, size_t e) {
-    for (size_t i = b; i < e; ++i) f(i);
-  });
-}
-
 // Bilinear resize to out's size (ONNX Resize half_pixel given sizes: the scale is out/in).
 void resize_to(const View& in, const View& out) {
   const ResizeParams p = resize_to_size(size_t(in.h), size_t(in.w), size_t(in.channels), size_t(out.h), size_t(out.w));

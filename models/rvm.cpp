@@ -76,14 +76,6 @@ Block load_block(const Loader& w, int n) {
   return b;
 }
 
-// Runs f(i) for every pixel index in parallel chunks.
-template <class F>
-void for_pixels(size_t n, size_t work_per_pixel, F f) {
-  parallel_ranges(n, grain_for(work_per_pixel), [&](size_t b, size_t e) {
-    for (size_t i = b; i < e; ++i) f(i);
-  });
-}
-
 void resize(const ResizeParams& p, const View& in, const View& out) {
   const auto& k = matte::resize();
   parallel_ranges(p.out_h, grain_for(p.out_w * p.channels * 4),
