@@ -9,6 +9,7 @@
 #include <fstream>
 #include <initializer_list>
 #include <iterator>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,20 @@ inline void add_tensor_attr(onnx::NodeProto& n, const std::string& name, const o
   a.set_name(name);
   a.set_type(onnx::AttributeProto::TENSOR);
   *a.mutable_t() = t;
+}
+
+// Renames every initializer to a plain number from `first` on, as some exporter versions name them.
+inline void number_initializers(onnx::ModelProto& model, int first) {
+  std::map<std::string, std::string> renamed;
+  for (auto& init : *model.mutable_graph()->mutable_initializer()) {
+    renamed[init.name()] = std::to_string(first + int(renamed.size()));
+    init.set_name(renamed[init.name()]);
+  }
+  for (auto& node : *model.mutable_graph()->mutable_node()) {
+    for (auto& in : *node.mutable_input()) {
+      if (renamed.count(in)) in = renamed[in];
+    }
+  }
 }
 
 inline std::vector<uint8_t> serialize(const onnx::ModelProto& m) {

@@ -182,16 +182,7 @@ TEST_CASE("convert: BGMv2 initializer names do not matter") {
   const std::string path = test::require_shared(kSampling);
   auto model = load(path);
   const auto reference = convert::convert_model(model, path, "sha");
-  std::map<std::string, std::string> renamed;
-  for (auto& init : *model.mutable_graph()->mutable_initializer()) {
-    renamed[init.name()] = std::to_string(2000 + renamed.size());
-    init.set_name(renamed[init.name()]);
-  }
-  for (auto& node : *model.mutable_graph()->mutable_node()) {
-    for (auto& in : *node.mutable_input()) {
-      if (renamed.count(in)) in = renamed[in];
-    }
-  }
+  test::number_initializers(model, 2000);
   const auto converted = convert::convert_model(model, path, "sha");
   CHECK(serialize_weight_file(converted.metadata, converted.tensors) ==
         serialize_weight_file(reference.metadata, reference.tensors));
