@@ -53,6 +53,15 @@ struct StateView {
   std::vector<float> values;
 };
 
+// Time spent in one step of the forward pass since the session began (or clear_profile()).
+struct ProfileEntry {
+  std::string stage;  // input, backbone, decoder, gru, guided filter, output ...
+  std::string step;   // the layer or pass
+  double seconds = 0.0;
+  double flops = 0.0;  // multiply-add = 2; 0 for passes that are not arithmetic-bound
+  int64_t calls = 0;
+};
+
 struct SessionOptions {
   int threads = 0;                 // 0 = every core
   float downsample_ratio = 0.0f;   // RVM: in (0, 1]; 0 = auto: the downsampled frame's larger side ≤ 512 px
@@ -61,6 +70,7 @@ struct SessionOptions {
   std::optional<int> sample_pixels = std::nullopt;       // sampling: refine sample_pixels / 16 patches
   std::optional<float> refine_threshold = std::nullopt;  // thresholding: refine patches whose error exceeds it
   std::optional<std::string> refine_mode = std::nullopt; // "sampling", "thresholding" or "full"
+  bool profile = false;            // time every step (see Session::profile)
 };
 
 class Session {
@@ -88,11 +98,19 @@ class Session {
   // size than the previous one throws Error unless reset() came between.
   Matte process(const Image8& frame);
   Matte process(const PlanarImage& frame);
+  // The same into `out`, reusing the memory of its buffers: a stream of frames of one size then
+  // allocates nothing per frame.
+  void process(const Image8& frame, Matte& out);
   // T frames: the encoder runs batched over the chunk, the ConvGRUs step in order.
   std::vector<Matte> process_chunk(std::span<const Image8> frames);
   // BGMv2: a frame and its background plate of the same size (any size: the network needs multiples
   // of 4, so both are padded by edge replication and the results cropped back).
   Matte process(const Image8& frame, const Image8& plate);
+  void process(const Image8& frame, const Image8& plate, Matte& out);
+
+  // With SessionOptions::profile: time per step, in the order first run; empty otherwise.
+  std::vector<ProfileEntry> profile() const;
+  void clear_profile();
 
   // r1..r4 after the last frame (index 0..3), for comparison with the ONNX outputs r1o..r4o.
   StateView recurrent_state(int index) const;

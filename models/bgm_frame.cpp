@@ -57,7 +57,7 @@ Settings session_settings(const WeightFile& weights, const SessionOptions& optio
 FrameRunner::FrameRunner(const WeightFile& weights, const SessionOptions& options)
     : network_(weights), settings_(session_settings(weights, options)) {}
 
-Matte FrameRunner::process(const Image8& frame, const Image8& plate) {
+void FrameRunner::process(const Image8& frame, const Image8& plate, Matte& m) {
   check_frame(frame);
   check_frame(plate);
   if (plate.width != frame.width || plate.height != frame.height) {
@@ -81,7 +81,6 @@ Matte FrameRunner::process(const Image8& frame, const Image8& plate) {
   out.error_sm = error_sm_.data();
   out.refine_sm = refine_sm_.data();
 
-  Matte m;
   m.refined_patches = network_.run(out);
   m.width = frame.width;
   m.height = frame.height;
@@ -113,7 +112,6 @@ Matte FrameRunner::process(const Image8& frame, const Image8& plate) {
       }
     }
   });
-  return m;
 }
 
 }  // namespace matte::bgm

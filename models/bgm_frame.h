@@ -16,8 +16,9 @@ Settings session_settings(const WeightFile& weights, const SessionOptions& optio
 class FrameRunner {
  public:
   FrameRunner(const WeightFile& weights, const SessionOptions& options);
-  // Runs on the caller's task_arena. Throws Error when the plate's size differs from the frame's.
-  Matte process(const Image8& frame, const Image8& plate);
+  // Runs on the caller's task_arena, into m (its buffers reused). Throws Error when the plate's
+  // size differs from the frame's.
+  void process(const Image8& frame, const Image8& plate, Matte& m);
 
  private:
   Network network_;

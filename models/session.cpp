@@ -13,6 +13,7 @@
 #include "engine/error.h"
 #include "engine/image_io.h"
 #include "engine/matte.h"
+#include "engine/profile.h"
 #include "engine/weight_file.h"
 #include "models/bgm_frame.h"
 #include "models/bgm_layers.h"
@@ -43,6 +44,7 @@ struct Session::Impl {
   std::optional<rvm::Network> rvm_network;
   std::optional<bgm::FrameRunner> bgm_runner;
   tbb::task_arena arena;
+  std::unique_ptr<Profiler> profiler;  // only with SessionOptions::profile
   float ratio;
   // Size of the frames since the last reset; a frame of another size is an error until reset().
   std::optional<std::pair<int, int>> clip_size;
@@ -50,6 +52,7 @@ struct Session::Impl {
   Impl(const WeightFile& weights, const SessionOptions& options)
       : architecture(weights.meta("architecture")),
         arena(options.threads > 0 ? options.threads : tbb::info::default_concurrency()),
+        profiler(options.profile ? std::make_unique<Profiler>() : nullptr),
         ratio(options.downsample_ratio) {
     check_ratio(ratio);
     if (architecture == bgm::kArchitecture) {
@@ -69,8 +72,8 @@ struct Session::Impl {
 
   // A chunk of frames of one size, all checked before any runs.
   template <class Frame>
-  std::vector<Matte> process(std::span<const Frame> frames) {
-    if (frames.empty()) return {};
+  void process(std::span<const Frame> frames, std::span<Matte> mattes) {
+    if (frames.empty()) return;
     const std::pair<int, int> size = clip_size.value_or(std::pair{frames[0].width, frames[0].height});
     for (const Frame& frame : frames) {
       check_frame(frame);
@@ -83,7 +86,6 @@ struct Session::Impl {
     const auto [width, height] = size;
     const float r = ratio > 0.0f ? ratio : auto_downsample_ratio(width, height);
     const size_t n = static_cast<size_t>(width) * static_cast<size_t>(height);
-    std::vector<Matte> mattes(frames.size());
     std::vector<rvm::FrameOutput> outs;
     outs.reserve(frames.size());
     for (size_t i = 0; i < frames.size(); ++i) {
@@ -103,7 +105,6 @@ struct Session::Impl {
       network.run(outs);
     });
     clip_size = size;
-    return mattes;
   }
 };
 
@@ -132,16 +133,43 @@ float Session::downsample_ratio_for(int width, int height) const {
   return impl_->ratio > 0.0f ? impl_->ratio : auto_downsample_ratio(width, height);
 }
 
-Matte Session::process(const Image8& frame) { return std::move(impl_->process(std::span(&frame, 1))[0]); }
-Matte Session::process(const PlanarImage& frame) { return std::move(impl_->process(std::span(&frame, 1))[0]); }
+Matte Session::process(const Image8& frame) {
+  Matte m;
+  process(frame, m);
+  return m;
+}
 
-std::vector<Matte> Session::process_chunk(std::span<const Image8> frames) { return impl_->process(frames); }
+Matte Session::process(const PlanarImage& frame) {
+  Matte m;
+  impl_->process(std::span(&frame, 1), std::span(&m, 1));
+  return m;
+}
+
+void Session::process(const Image8& frame, Matte& out) { impl_->process(std::span(&frame, 1), std::span(&out, 1)); }
+
+std::vector<Matte> Session::process_chunk(std::span<const Image8> frames) {
+  std::vector<Matte> mattes(frames.size());
+  impl_->process(frames, std::span(mattes));
+  return mattes;
+}
 
 Matte Session::process(const Image8& frame, const Image8& plate) {
-  if (!impl_->bgm_runner) throw Error("an " + impl_->architecture + " model takes no background plate");
   Matte m;
-  impl_->arena.execute([&] { m = impl_->bgm_runner->process(frame, plate); });
+  process(frame, plate, m);
   return m;
+}
+
+void Session::process(const Image8& frame, const Image8& plate, Matte& out) {
+  if (!impl_->bgm_runner) throw Error("an " + impl_->architecture + " model takes no background plate");
+  impl_->arena.execute([&] { impl_->bgm_runner->process(frame, plate, out); });
+}
+
+std::vector<ProfileEntry> Session::profile() const {
+  return impl_->profiler ? impl_->profiler->entries() : std::vector<ProfileEntry>{};
+}
+
+void Session::clear_profile() {
+  if (impl_->profiler) impl_->profiler->clear();
 }
 
 StateView Session::recurrent_state(int index) const { return impl_->rvm().state(index); }

@@ -1,9 +1,11 @@
 #include "tools/bench/bench.h"
+#include "tools/bench/profile_report.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <numeric>
+#include <sys/resource.h>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 #include <thread>
@@ -19,9 +21,12 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: matte-bench --model M.safetensors --width W --height H [--downsample-ratio R] [--frames N]\n"
-    "                   [--threads T] [--onnx M.onnx] [--input IMAGE|VIDEO]\n"
+    "                   [--threads T] [--onnx M.onnx] [--input IMAGE|VIDEO] [--profile]\n"
     "       BGMv2: [--background-plate IMAGE] (default: the input shifted, so the frame differs from\n"
-    "              its plate) [--backbone-scale S] [--sample-pixels N] [--refine-mode M]\n";
+    "              its plate) [--backbone-scale S] [--sample-pixels N] [--refine-mode M]\n"
+    "  --onnx     also time ONNX Runtime on the same frames and threads, and print the speed-up\n"
+    "  --profile  print the time of every step of the forward pass, per stage and per step\n"
+    "  The last lines are `peak-rss-mb <this process>` and `fps <ours>`.\n";
 
 // A smooth, deterministic test pattern (gradients and a bright disc) when no --input is given.
 Frame synthetic_frame(int width, int height) {
@@ -57,6 +62,13 @@ std::vector<double> time_bgm_onnx(const std::string& onnx, const Frame& frame, c
   return reference::time_onnx(job, frames);
 }
 
+// Peak resident memory of this process (ONNX Runtime runs in a child process, not counted).
+double peak_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return double(u.ru_maxrss) / 1024.0;
+}
+
 double mean(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / double(v.size()); }
 
 int bench(const Args& args, std::ostream& out) {
@@ -74,6 +86,7 @@ int bench(const Args& args, std::ostream& out) {
                                           : synthetic_frame(w, h);
   const float ratio = ratio_arg > 0 ? ratio_arg : auto_downsample_ratio(w, h);
   SessionOptions options{.threads = threads, .downsample_ratio = ratio};
+  options.profile = args.flag("--profile");
   if (args.has("--backbone-scale")) options.backbone_scale = args.real_above("--backbone-scale", 0.0f, 0.0f, 1.0f);
   if (args.has("--sample-pixels")) options.sample_pixels = args.integer("--sample-pixels", 0, 16, 1 << 30);
   if (args.has("--refine-mode")) options.refine_mode = args.required("--refine-mode");
@@ -81,16 +94,17 @@ int bench(const Args& args, std::ostream& out) {
   const Frame plate = !session.needs_plate()             ? Frame{}
                       : args.has("--background-plate") ? resized(load_frames(args.required("--background-plate"), 1).front(), w, h)
                                                         : shifted(frame);
+  Matte matte;  // reused: a stream of frames allocates its results once
   const auto run = [&] {
-    int64_t patches = 0;
-    if (session.needs_plate()) patches = session.process(frame.image8(), plate.image8()).refined_patches;
-    else session.process(frame.image8());
-    return patches;
+    if (session.needs_plate()) session.process(frame.image8(), plate.image8(), matte);
+    else session.process(frame.image8(), matte);
+    return matte.refined_patches;
   };
   out << "matte-bench: " << w << "x" << h << " " << session.architecture();
   if (!session.needs_plate()) out << ", downsample ratio " << ratio;
   out << ", " << threads << " thread(s), " << frames << " frame(s) after 1 warm-up\n";
   run();  // warm-up: first-touch allocations, packed weights in cache
+  session.clear_profile();
   std::vector<double> ours;
   for (int t = 0; t < frames; ++t) {
     const auto start = std::chrono::steady_clock::now();
@@ -101,6 +115,8 @@ int bench(const Args& args, std::ostream& out) {
     out << line << (session.needs_plate() ? ", " + std::to_string(patches) + " patches refined" : "") << "\n";
   }
   const double fps = 1.0 / mean(ours);
+  if (options.profile) print_profile(out, session.profile(), frames, mean(ours));
+  const double rss = peak_rss_mb();
   char line[160];
   if (args.has("--onnx")) {
     const auto ort = session.needs_plate() ? time_bgm_onnx(args.required("--onnx"), frame, plate, threads, frames)
@@ -113,7 +129,7 @@ int bench(const Args& args, std::ostream& out) {
     std::snprintf(line, sizeof line, "fps-onnxruntime %.2f\n", ort_fps);
     out << line;
   }
-  std::snprintf(line, sizeof line, "fps %.2f\n", fps);
+  std::snprintf(line, sizeof line, "peak-rss-mb %.0f\nfps %.2f\n", rss, fps);
   out << line;
   return 0;
 }
@@ -124,7 +140,7 @@ int run_bench(const std::vector<std::string>& argv, std::ostream& out, std::ostr
   return run_tool("matte-bench", kUsage, argv,
                   {"--model", "--width", "--height", "--downsample-ratio", "--frames", "--threads", "--onnx", "--input",
                    "--background-plate", "--backbone-scale", "--sample-pixels", "--refine-mode"}, err,
-                  [&](const Args& args) { return bench(args, out); });
+                  [&](const Args& args) { return bench(args, out); }, {"--profile"});
 }
 
 }  // namespace matte::cli

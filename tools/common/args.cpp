@@ -79,9 +79,10 @@ void require_path(const std::string& path, const std::string& what) {
 }
 
 int run_tool(const char* tool, const char* usage, const std::vector<std::string>& argv,
-             const std::vector<std::string>& allowed, std::ostream& err, const std::function<int(const Args&)>& body) {
+             const std::vector<std::string>& allowed, std::ostream& err, const std::function<int(const Args&)>& body,
+             const std::vector<std::string>& switches) {
   try {
-    return body(Args(argv, allowed));
+    return body(Args(argv, allowed, switches));
   } catch (const UsageError& e) {
     err << tool << ": " << e.what() << "\n" << usage;
     return 2;

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The speed table of bench/README.md in one run: our engine and ONNX Runtime (onnxruntime-node) on
+# the same frames and threads, the ratio against each target, peak memory, the pointwise GEMM's
+# share of the FMA peak and `matte` end to end against inference alone.
+# Usage: bench/speed_table.sh [frames per row, default 10]   (after scripts/setup.sh && scripts/build.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+frames=${1:-10}
+bin=build/bin
+shared=../shared
+models=out/bench-models
+video=$shared/media/video/studio_1920x1080.mp4
+src=$shared/media/plates/parking_src_1920x1080.jpg
+plate=$shared/media/plates/parking_bgr_1920x1080.jpg
+for f in "$video" "$src" "$plate" "$shared/models/rvm_mobilenetv3_fp32.onnx" "$shared/models/bgm_mobilenetv2_fp32.onnx" \
+         "$shared/models/bgm_mobilenetv2_4k_fp32.onnx"; do
+  [[ -f $f ]] || { echo "speed_table: $f is missing" >&2; exit 1; }
+done
+mkdir -p "$models"
+for m in rvm_mobilenetv3 bgm_mobilenetv2 bgm_mobilenetv2_4k; do
+  [[ -f $models/$m.safetensors ]] || "$bin/onnx2flat" "$shared/models/${m}_fp32.onnx" "$models/$m.safetensors" >/dev/null
+done
+
+value() { awk -v k="$1" '$1 == k { print $2 }'; }
+echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; onnxruntime-node $(node -p "require('./tools/reference/node_modules/onnxruntime-node/package.json').version")"
+echo
+echo "| network | input | setting | threads | ours fps | ORT fps | ours ÷ ORT | target | met |"
+echo "|---|---|---|---|---|---|---|---|---|"
+row() {  # network size setting threads target matte-bench-args...
+  local net=$1 size=$2 setting=$3 threads=$4 target=$5
+  shift 5
+  local out ours ort ratio met
+  out=$("$bin/matte-bench" --width "${size%x*}" --height "${size#*x}" --threads "$threads" --frames "$frames" "$@")
+  ours=$(value fps <<<"$out")
+  ort=$(value fps-onnxruntime <<<"$out")
+  ratio=$(awk -v a="$ours" -v b="$ort" 'BEGIN { printf "%.2f", a / b }')
+  met=$(awk -v r="$ratio" -v t="$target" 'BEGIN { print (r >= t ? "yes" : "no") }')
+  echo "| $net | $size | $setting | $threads | $ours | $ort | ${ratio}× | ≥ ${target}× | $met |"
+  [[ $net == RVM && $size == 1920x1080 && $threads == 2 ]] && rss_1080=$(value peak-rss-mb <<<"$out")
+  return 0
+}
+rvm=(--model "$models/rvm_mobilenetv3.safetensors" --onnx "$shared/models/rvm_mobilenetv3_fp32.onnx" --input "$video")
+bgm=(--input "$src" --background-plate "$plate")
+row RVM 512x288 "ratio 1.0" 2 1.5 "${rvm[@]}" --downsample-ratio 1.0
+row RVM 1280x720 "ratio 0.4" 2 2.0 "${rvm[@]}" --downsample-ratio 0.4
+row RVM 1920x1080 "ratio 0.25" 2 3.0 "${rvm[@]}" --downsample-ratio 0.25
+row RVM 3840x2160 "ratio 0.125" 2 3.0 "${rvm[@]}" --downsample-ratio 0.125
+row RVM 1920x1080 "ratio 0.25" 1 2.0 "${rvm[@]}" --downsample-ratio 0.25
+row BGMv2 1920x1080 "scale 0.25, 80 000 px" 2 3.0 --model "$models/bgm_mobilenetv2.safetensors" \
+  --onnx "$shared/models/bgm_mobilenetv2_fp32.onnx" "${bgm[@]}"
+row BGMv2 3840x2160 "scale 0.125, 320 000 px" 2 3.0 --model "$models/bgm_mobilenetv2_4k.safetensors" \
+  --onnx "$shared/models/bgm_mobilenetv2_4k_fp32.onnx" "${bgm[@]}"
+echo
+echo "peak resident memory of matte-bench, RVM 1920x1080 ratio 0.25: ${rss_1080} MB (target ≤ 200 MB)"
+
+# Pointwise GEMM at the backbone's shapes (P = pixels) against the measured FMA peak, one core.
+gemm=$("$bin/bench_kernels" --benchmark_filter='f32_gemm/avx512/P(32400|8160|2040|510)/|f32_fma_peak/avx512' \
+  --benchmark_min_time=0.2 2>/dev/null)
+echo
+echo "$gemm" | awk '
+  { for (i = 1; i <= NF; ++i) if ($i ~ /^FLOPS=/) { v = substr($i, 7); sub(/G\/s/, "", v); flops[$1] = v } }
+  END {
+    peak = flops["f32_fma_peak/avx512"]; min = 1e9
+    for (k in flops) if (k != "f32_fma_peak/avx512") { p = flops[k] / peak; if (p < min) { min = p; at = k } }
+    printf "pointwise GEMM, backbone shapes, one core: lowest %.0f%% of the %.1f GFLOP/s FMA peak (%s; target ≥ 60%%)\n", 100 * min, peak, at
+  }'
+
+# `matte` end to end on the shared 1080p video against matte-bench on its first frame, auto ratio.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+infer=$("$bin/matte-bench" --model "$models/rvm_mobilenetv3.safetensors" --width 1920 --height 1080 --threads 2 \
+  --frames 30 --input "$video" | value fps)
+echo
+echo "matte end to end on $(basename "$video") (100 frames, auto ratio, 2 threads) vs inference alone ($infer fps):"
+e2e() {  # label, outputs...
+  local label=$1 fps
+  shift
+  fps=$("$bin/matte" --model "$models/rvm_mobilenetv3.safetensors" --input "$video" --threads 2 "$@" --overwrite |
+    sed -n 's/.*, \([0-9.]*\) fps.*/\1/p')
+  awk -v a="$fps" -v b="$infer" -v l="$label" 'BEGIN { printf "  %-44s %6.2f fps  %3.0f%% (target ≥ 85%%)\n", l, a, 100 * a / b }'
+  rm -rf "${tmp:?}"/*
+}
+e2e "--output-alpha DIR (PNG sequence)" --output-alpha "$tmp/alpha"
+e2e "--output-alpha a.mp4 (H.264)" --output-alpha "$tmp/alpha.mp4"
+e2e "--output-composition c.mp4 + --output-alpha DIR" --output-composition "$tmp/c.mp4" --output-alpha "$tmp/alpha"
