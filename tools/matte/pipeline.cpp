@@ -37,10 +37,35 @@ std::shared_ptr<Batch> read_batch(const PipelineJob& job, int64_t& read) {
 
 Image8 image8(const cv::Mat& bgr) { return {bgr.data, bgr.cols, bgr.rows, bgr.step, PixelFormat::bgr8}; }
 
-void infer(Session& session, Batch& batch) {
-  if (!batch.plates.empty()) {
+// Mattes the encoder has written, handed back to inference: a 1080p result is tens of MB, and a
+// fresh one per frame would cost page faults on every frame.
+class MattePool {
+ public:
+  Matte take() {
+    std::lock_guard lock(mutex_);
+    if (free_.empty()) return {};
+    Matte m = std::move(free_.back());
+    free_.pop_back();
+    return m;
+  }
+  void give(std::vector<Matte>& mattes) {
+    std::lock_guard lock(mutex_);
+    for (Matte& m : mattes) free_.push_back(std::move(m));
+    mattes.clear();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<Matte> free_;
+};
+
+void infer(Session& session, Batch& batch, MattePool& pool) {
+  if (!batch.plates.empty() || batch.frames.size() == 1) {
     for (size_t i = 0; i < batch.frames.size(); ++i) {
-      batch.mattes.push_back(session.process(image8(batch.frames[i]), image8(batch.plates[i])));
+      Matte m = pool.take();
+      if (batch.plates.empty()) session.process(image8(batch.frames[i]), m);
+      else session.process(image8(batch.frames[i]), image8(batch.plates[i]), m);
+      batch.mattes.push_back(std::move(m));
     }
     return;
   }
@@ -145,6 +170,7 @@ class Failure {
 PipelineResult run_pipeline(const PipelineJob& job) {
   Channel decoded, inferred;
   Failure failure(decoded, inferred);
+  MattePool pool;
   int64_t read = 0;
   PipelineResult result;
 
@@ -168,6 +194,7 @@ PipelineResult run_pipeline(const PipelineJob& job) {
           result.refined_patches += batch->mattes[i].refined_patches;
           if (job.on_frame) job.on_frame(result.frames, composite);
         }
+        pool.give(batch->mattes);
       }
     });
   });
@@ -175,7 +202,7 @@ PipelineResult run_pipeline(const PipelineJob& job) {
   failure.guard([&] {
     for (BatchPtr batch; decoded.pop(batch);) {
       const bool more = !batch->frames.empty();
-      if (more) infer(*job.session, *batch);
+      if (more) infer(*job.session, *batch, pool);
       if (!inferred.push(std::move(batch)) || !more) return;
     }
   });
