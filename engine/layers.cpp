@@ -1,6 +1,7 @@
 #include "engine/layers.h"
 
 #include <algorithm>
+#include <utility>
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
@@ -8,6 +9,7 @@
 #include "kernels/conv.h"
 #include "kernels/dwconv.h"
 #include "kernels/gemm.h"
+#include "kernels/winograd.h"
 
 namespace matte {
 
@@ -20,6 +22,14 @@ std::vector<float> copy_bias(std::span<const float> bias, int cout) {
   std::vector<float> b(static_cast<size_t>(cout), 0.0f);
   std::copy(bias.begin(), bias.end(), b.begin());
   return b;
+}
+
+// Scratch for the calling thread, grown on demand and shared by every layer: a task uses it from
+// start to end without waiting on other tasks, so nothing else runs on the thread meanwhile.
+float* workspace(size_t floats) {
+  thread_local Tensor scratch;
+  scratch.reshape(1, 1, static_cast<int>(floats));
+  return scratch.data();
 }
 
 }  // namespace
@@ -61,18 +71,61 @@ void PointwiseConv::run(const View& in, const View& out, const float* scale, con
 
 DenseConv::DenseConv(int cin, int cout, int kernel, int stride, int dilation, int pad, std::span<const float> weights,
                      std::span<const float> bias, Act act)
-    : cin_(cin), cout_(cout), kernel_(kernel), stride_(stride), dilation_(dilation), pad_(pad), act_(act) {
+    : cin_(cin), cout_(cout), kernel_(kernel), stride_(stride), dilation_(dilation), pad_(pad), act_(act),
+      winograd_(kernel == 3 && stride == 1 && dilation == 1 && pad == 1) {
+  const size_t ci = static_cast<size_t>(cin), co = static_cast<size_t>(cout);
+  std::vector<float> b = copy_bias(bias, cout);
+  if (winograd_) {
+    const auto& w = winograd();
+    packed_.resize(w.f32_winograd_packed_size(ci, co));
+    w.pack_f32_winograd(ci, co, weights.data(), packed_.data());
+    bias_ = std::move(b);
+    return;
+  }
   const auto& c = conv();
-  packed_.resize(c.f32_conv_kxk_packed_size(cout, cin, kernel));
-  const std::vector<float> b = copy_bias(bias, cout);
-  c.pack_f32_conv_kxk(cout, cin, kernel, weights.data(), b.data(), packed_.data());
+  packed_.resize(c.f32_conv_kxk_packed_size(co, ci, static_cast<size_t>(kernel)));
+  c.pack_f32_conv_kxk(co, ci, static_cast<size_t>(kernel), weights.data(), b.data(), packed_.data());
 }
 
-void DenseConv::run(const View& in, const View& out) const { run_rows(in, out, true); }
+void DenseConv::run(const View& in, const View& out) const {
+  winograd_ ? run_winograd(in, out, true) : run_direct(in, out, true);
+}
 
-void DenseConv::run_serial(const View& in, const View& out) const { run_rows(in, out, false); }
+void DenseConv::run_serial(const View& in, const View& out) const {
+  winograd_ ? run_winograd(in, out, false) : run_direct(in, out, false);
+}
 
-void DenseConv::run_rows(const View& in, const View& out, bool parallel) const {
+void DenseConv::run_winograd(const View& in, const View& out, bool parallel) const {
+  WinogradParams p;
+  p.h = static_cast<size_t>(out.h);
+  p.w = static_cast<size_t>(out.w);
+  p.cin = static_cast<size_t>(cin_);
+  p.cout = static_cast<size_t>(cout_);
+  p.in_stride = in.stride;
+  p.out_stride = out.stride;
+  p.act = act_;
+  const auto& k = winograd();
+  const size_t tiles = winograd_tiles(p), block = winograd_block_tiles(p.cin, p.cout, k.lanes);
+  const size_t v_floats = block * winograd_tile_floats(p.cin, k.lanes);
+  const size_t m_floats = block * winograd_tile_floats(p.cout, k.lanes);
+  auto blocks = [&](size_t b, size_t e) {
+    float* v = workspace(v_floats + m_floats);
+    float* m = v + v_floats;
+    for (size_t i = b; i < e; ++i) {
+      const size_t t0 = i * block, n = std::min(block, tiles - t0);
+      k.f32_winograd_input(p, in.data, t0, n, v);
+      k.f32_winograd_gemm(p, n, v, packed_.data(), m);
+      k.f32_winograd_output(p, m, bias_.data(), t0, n, out.data);
+    }
+  };
+  const size_t count = (tiles + block - 1) / block;
+  if (parallel)
+    parallel_ranges(count, grain_for(block * kWinogradPoints * p.cin * p.cout), blocks);
+  else
+    blocks(0, count);
+}
+
+void DenseConv::run_direct(const View& in, const View& out, bool parallel) const {
   ConvParams p;
   p.in_h = static_cast<size_t>(in.h);
   p.in_w = static_cast<size_t>(in.w);
