@@ -1,6 +1,7 @@
 #include "engine/image_io.h"
 
 #include <string>
+#include <utility>
 
 #include "engine/error.h"
 #include "engine/layers.h"
@@ -26,29 +27,15 @@ void check_frame(const PlanarImage& frame) {
     throw Error("frame " + size_text(frame.width, frame.height) + ": empty planar image");
 }
 
-void to_rgb_float(const Image8& frame, const View& dst) {
+void resize_frame(const Image8& frame, const ResizeParams& p, const View& out) {
+  const auto& k = resize();
+  const U8Image image{frame.data, frame.row_stride, static_cast<size_t>(frame.height),
+                      static_cast<size_t>(frame.width)};
   const bool bgr = frame.format == PixelFormat::bgr8;
-  const size_t w = static_cast<size_t>(frame.width);
-  parallel_ranges(static_cast<size_t>(frame.height), grain_for(w * 3), [&](size_t y0, size_t y1) {
-    for (size_t y = y0; y < y1; ++y) {
-      const uint8_t* s = frame.data + y * frame.row_stride;
-      float* d = dst.pixel(y * w);
-      for (size_t x = 0; x < w; ++x, s += 3, d += dst.stride) {
-        d[0] = static_cast<float>(s[bgr ? 2 : 0]) / 255.0f;
-        d[1] = static_cast<float>(s[1]) / 255.0f;
-        d[2] = static_cast<float>(s[bgr ? 0 : 2]) / 255.0f;
-      }
-    }
-  });
-}
-
-void to_rgb_float(const PlanarImage& frame, const View& dst) {
-  const size_t w = static_cast<size_t>(frame.width), plane = w * static_cast<size_t>(frame.height);
-  parallel_ranges(static_cast<size_t>(frame.height), grain_for(w * 3), [&](size_t y0, size_t y1) {
-    for (size_t i = y0 * w; i < y1 * w; ++i) {
-      float* d = dst.pixel(i);
-      for (size_t c = 0; c < 3; ++c) d[c] = frame.data[c * plane + i];
-    }
+  parallel_ranges(p.out_h, grain_for(p.out_w * p.channels * 4), [&](size_t b, size_t e) {
+    k.u8_resize_bilinear(p, image, out.data, out.stride, b, e);
+    if (!bgr) return;
+    for (size_t i = b * p.out_w; i < e * p.out_w; ++i) std::swap(out.pixel(i)[0], out.pixel(i)[2]);
   });
 }
 

@@ -1,11 +1,12 @@
-// Frames in and out of the engine: 8-bit or planar float frames to an NHWC float RGB image in
-// [0, 1], and float results back to 8-bit.
+// Frames in and out of the engine: checks of the caller's frames, the networks' downsampled input
+// straight from 8-bit pixels, and the 8-bit conversions (kernels/u8_pixels.h: from_u8, to_u8)
+// every path shares.
 #pragma once
-
-#include <cstdint>
 
 #include "engine/matte.h"
 #include "engine/tensor.h"
+#include "kernels/resize.h"
+#include "kernels/u8_pixels.h"
 
 namespace matte {
 
@@ -13,16 +14,9 @@ namespace matte {
 void check_frame(const Image8& frame);
 void check_frame(const PlanarImage& frame);
 
-// dst: H×W×3 RGB, value/255 (the division ONNX models are fed with), rows in parallel.
-void to_rgb_float(const Image8& frame, const View& dst);
-void to_rgb_float(const PlanarImage& frame, const View& dst);
-
-// round(v·255), halves away from zero (std::lround's rule), of a value already clamped to [0, 1];
-// inline because a libm call per channel showed up in profiles.
-inline uint8_t to_u8(float v) {
-  const float x = v * 255.0f;
-  const int t = static_cast<int>(x);
-  return static_cast<uint8_t>(x - static_cast<float>(t) >= 0.5f ? t + 1 : t);
-}
+// The frame bilinearly resized by p (3 channels; the frame read as p.in_h×p.in_w, edge-replicated
+// past its size) into out, RGB whatever the frame's order, rows in parallel: equal to resizing
+// its value/255 floats.
+void resize_frame(const Image8& frame, const ResizeParams& p, const View& out);
 
 }  // namespace matte

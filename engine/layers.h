@@ -41,6 +41,8 @@ class PointwiseConv {
   void run(const View& in, const View& out, const float* scale = nullptr, const View* residual = nullptr) const;
   int cin() const { return cin_; }
   int cout() const { return cout_; }
+  // Arithmetic of one run writing `out` (multiply-add = 2), for the profiler.
+  double flops(const View& out) const { return 2.0 * cin_ * cout_ * double(out.pixels()); }
 
  private:
   int cin_ = 0, cout_ = 0;
@@ -62,6 +64,9 @@ class DenseConv {
   void run_serial(const View& in, const View& out) const;
   int cin() const { return cin_; }
   int cout() const { return cout_; }
+  int kernel() const { return kernel_; }
+  // As the direct convolution counts it, also when Winograd needs fewer multiplications.
+  double flops(const View& out) const { return 2.0 * cin_ * cout_ * kernel_ * kernel_ * double(out.pixels()); }
 
  private:
   int cin_ = 0, cout_ = 0, kernel_ = 0, stride_ = 1, dilation_ = 1, pad_ = 0;
@@ -83,6 +88,8 @@ class DepthwiseConv {
   void run(const View& in, const View& out) const;
   int channels() const { return channels_; }
   int stride() const { return stride_; }
+  int kernel() const { return kernel_; }
+  double flops(const View& out) const { return 2.0 * channels_ * kernel_ * kernel_ * double(out.pixels()); }
 
  private:
   int channels_ = 0, kernel_ = 0, stride_ = 1, dilation_ = 1, pad_ = 0;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "kernels/isa.h"
 
@@ -14,10 +15,23 @@ struct ResizeParams {
   float scale_y, scale_x;
 };
 
+// Interleaved 8-bit pixels (ResizeParams::channels bytes each) of a height×width image. A resize
+// may read it as a larger one (in_h × in_w): rows and columns past its edge repeat the last ones,
+// edge-replication padding without a padded copy.
+struct U8Image {
+  const uint8_t* data = nullptr;
+  size_t row_stride = 0;  // bytes
+  size_t height = 0, width = 0;
+};
+
 struct ResizeKernels {
   // Output rows [y_begin, y_end); x and y have pixel strides x_stride / y_stride (floats).
   void (*f32_resize_bilinear)(const ResizeParams& p, const float* x, size_t x_stride, float* y, size_t y_stride,
                               size_t y_begin, size_t y_end);
+  // The same from 8-bit pixels, each tap read as from_u8 (kernels/u8_pixels.h): bit-identical to
+  // f32_resize_bilinear of the converted (and padded) image, without converting it first.
+  void (*u8_resize_bilinear)(const ResizeParams& p, const U8Image& x, float* y, size_t y_stride, size_t y_begin,
+                             size_t y_end);
 };
 
 // floor(in·scale) with the product in float, as ONNX Runtime sizes a Resize given scales.
@@ -70,6 +84,8 @@ struct ResizeTap {
 namespace ref {
 void f32_resize_bilinear(const ResizeParams& p, const float* x, size_t x_stride, float* y, size_t y_stride,
                          size_t y_begin, size_t y_end);
+void u8_resize_bilinear(const ResizeParams& p, const U8Image& x, float* y, size_t y_stride, size_t y_begin,
+                        size_t y_end);
 }  // namespace ref
 
 template <class Arch>

@@ -1,35 +1,58 @@
 #include "kernels/resize.h"
 
+#include <algorithm>
+
+#include "kernels/u8_pixels.h"
+
 namespace matte {
 
 namespace ref {
 
-void f32_resize_bilinear(const ResizeParams& p, const float* x, size_t x_stride, float* y, size_t y_stride,
-                         size_t y_begin, size_t y_end) {
-  const size_t row = p.in_w * x_stride;
+namespace {
+
+// Pixels `pixel` elements apart, rows `row` elements apart, indices past last_y / last_x read
+// those; read() turns an element into a float.
+template <class T, class Read>
+void resize_bilinear(const ResizeParams& p, const T* x, size_t pixel, size_t row, size_t last_y, size_t last_x,
+                     float* y, size_t y_stride, size_t y_begin, size_t y_end, Read read) {
   for (size_t oy = y_begin; oy < y_end; ++oy) {
     const ResizeTap ty = resize_tap(oy, p.out_h, p.in_h, p.scale_y);
-    const float* r0 = x + ty.i0 * row;
-    const float* r1 = x + ty.i1 * row;
+    const T* r0 = x + std::min(ty.i0, last_y) * row;
+    const T* r1 = x + std::min(ty.i1, last_y) * row;
     for (size_t ox = 0; ox < p.out_w; ++ox) {
       const ResizeTap tx = resize_tap(ox, p.out_w, p.in_w, p.scale_x);
-      const float* a = r0 + tx.i0 * x_stride;
-      const float* b = r0 + tx.i1 * x_stride;
-      const float* c = r1 + tx.i0 * x_stride;
-      const float* d = r1 + tx.i1 * x_stride;
+      const T* a = r0 + std::min(tx.i0, last_x) * pixel;
+      const T* b = r0 + std::min(tx.i1, last_x) * pixel;
+      const T* c = r1 + std::min(tx.i0, last_x) * pixel;
+      const T* d = r1 + std::min(tx.i1, last_x) * pixel;
       float* out = y + (oy * p.out_w + ox) * y_stride;
       // ONNX Runtime's order: weight products first, then the four terms left to right.
       const float w00 = tx.w0 * ty.w0, w01 = tx.w1 * ty.w0, w10 = tx.w0 * ty.w1, w11 = tx.w1 * ty.w1;
-      for (size_t ch = 0; ch < p.channels; ++ch) out[ch] = w00 * a[ch] + w01 * b[ch] + w10 * c[ch] + w11 * d[ch];
+      for (size_t ch = 0; ch < p.channels; ++ch)
+        out[ch] = w00 * read(a[ch]) + w01 * read(b[ch]) + w10 * read(c[ch]) + w11 * read(d[ch]);
     }
   }
+}
+
+}  // namespace
+
+void f32_resize_bilinear(const ResizeParams& p, const float* x, size_t x_stride, float* y, size_t y_stride,
+                         size_t y_begin, size_t y_end) {
+  resize_bilinear(p, x, x_stride, p.in_w * x_stride, p.in_h - 1, p.in_w - 1, y, y_stride, y_begin, y_end,
+                  [](float v) { return v; });
+}
+
+void u8_resize_bilinear(const ResizeParams& p, const U8Image& x, float* y, size_t y_stride, size_t y_begin,
+                        size_t y_end) {
+  resize_bilinear(p, x.data, p.channels, x.row_stride, x.height - 1, x.width - 1, y, y_stride, y_begin, y_end,
+                  [](uint8_t v) { return from_u8(v); });
 }
 
 }  // namespace ref
 
 ResizeKernels resize_kernels(Isa isa) {
   return select_table(
-      isa, [] { return ResizeKernels{ref::f32_resize_bilinear}; },
+      isa, [] { return ResizeKernels{ref::f32_resize_bilinear, ref::u8_resize_bilinear}; },
       [](auto arch) { return resize_table<decltype(arch)>(); });
 }
 

@@ -1,8 +1,10 @@
 // Built once per ISA (MATTE_ARCH); see eltwise_simd.cpp.
 #include <algorithm>
+#include <cmath>
 
 #include "kernels/resize.h"
 #include "kernels/simd_lanes.hpp"
+#include "kernels/u8_pixels.h"
 
 namespace matte {
 
@@ -59,11 +61,50 @@ void f32_resize_bilinear(const ResizeParams& p, const float* x, size_t x_stride,
   }
 }
 
+// Downsampling reads few source pixels per output, so scalar code over the channels suffices (a
+// tap is a table load, not a division); it repeats the f32 kernel's multiply then fused
+// multiply-adds so its results are bit-identical to it. The x taps, clamped to the image, are
+// cached per column chunk as there.
+template <class Arch>
+void u8_resize_bilinear(const ResizeParams& p, const U8Image& x, float* y, size_t y_stride, size_t y_begin,
+                        size_t y_end) {
+  const size_t channels = p.channels;
+  constexpr size_t kChunk = 64;
+  size_t off0[kChunk], off1[kChunk];
+  float wx0[kChunk], wx1[kChunk];
+  for (size_t x_begin = 0; x_begin < p.out_w; x_begin += kChunk) {
+    const size_t nx = std::min(kChunk, p.out_w - x_begin);
+    for (size_t j = 0; j < nx; ++j) {
+      const ResizeTap tx = resize_tap(x_begin + j, p.out_w, p.in_w, p.scale_x);
+      off0[j] = std::min(tx.i0, x.width - 1) * channels;
+      off1[j] = std::min(tx.i1, x.width - 1) * channels;
+      wx0[j] = tx.w0;
+      wx1[j] = tx.w1;
+    }
+    for (size_t oy = y_begin; oy < y_end; ++oy) {
+      const ResizeTap ty = resize_tap(oy, p.out_h, p.in_h, p.scale_y);
+      const uint8_t* r0 = x.data + std::min(ty.i0, x.height - 1) * x.row_stride;
+      const uint8_t* r1 = x.data + std::min(ty.i1, x.height - 1) * x.row_stride;
+      float* out = y + (oy * p.out_w + x_begin) * y_stride;
+      for (size_t j = 0; j < nx; ++j, out += y_stride) {
+        const uint8_t *a = r0 + off0[j], *b = r0 + off1[j], *c = r1 + off0[j], *d = r1 + off1[j];
+        const float w00 = wx0[j] * ty.w0, w01 = wx1[j] * ty.w0, w10 = wx0[j] * ty.w1, w11 = wx1[j] * ty.w1;
+        for (size_t ch = 0; ch < channels; ++ch) {
+          float v = w00 * kFromU8[a[ch]];
+          v = std::fma(w01, kFromU8[b[ch]], v);
+          v = std::fma(w10, kFromU8[c[ch]], v);
+          out[ch] = std::fma(w11, kFromU8[d[ch]], v);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace simd
 
 template <class Arch>
 ResizeKernels resize_table() {
-  return {simd::f32_resize_bilinear<Arch>};
+  return {simd::f32_resize_bilinear<Arch>, simd::u8_resize_bilinear<Arch>};
 }
 
 template ResizeKernels resize_table<MATTE_ARCH>();

@@ -10,10 +10,13 @@
 #include <vector>
 
 #include "engine/error.h"
+#include "engine/image_io.h"
 #include "engine/layers.h"
+#include "kernels/coarse_up.h"
 #include "kernels/pool.h"
 #include "kernels/resize.h"
 #include "models/bgm_layers.h"
+#include "models/upsampled_rows.h"
 
 namespace matte::bgm {
 
@@ -108,6 +111,35 @@ struct Bilinear {
   float at(int k) const { return w00 * a[k] + w01 * b[k] + w10 * c[k] + w11 * d[k]; }
 };
 
+// src‖plate at full resolution for one run: the 8-bit frame and plate, read through edge
+// replication past their size, or the float input (padded by the caller).
+struct Pixels {
+  const Image8* src8 = nullptr;
+  const Image8* plate8 = nullptr;
+  View f32;  // H×W×6, when there are no 8-bit images
+
+  static void read8(const Image8& im, int y, int x, float* out) {
+    const uint8_t* p =
+        im.data + size_t(std::min(y, im.height - 1)) * im.row_stride + size_t(std::min(x, im.width - 1)) * 3;
+    const bool bgr = im.format == PixelFormat::bgr8;
+    for (int c = 0; c < 3; ++c) out[c] = kFromU8[p[bgr ? 2 - c : c]];
+  }
+  // The source's RGB at (y, x) of the padded frame.
+  void source(int y, int x, float* out) const {
+    if (src8) read8(*src8, y, x, out);
+    else std::copy_n(f32.pixel(size_t(y) * size_t(f32.w) + size_t(x)), 3, out);
+  }
+  // src‖plate, six values.
+  void both(int y, int x, float* out) const {
+    if (!src8) {
+      std::copy_n(f32.pixel(size_t(y) * size_t(f32.w) + size_t(x)), 6, out);
+      return;
+    }
+    read8(*src8, y, x, out);
+    read8(*plate8, y, x, out + 3);
+  }
+};
+
 // A rectangle of selected patches in the quarter-resolution grid.
 struct Rect {
   int y, x, rows, cols;
@@ -169,9 +201,10 @@ struct Network::Impl {
 
   // Plan. Level 0 is the backbone input (src‖plate at backbone_scale), 1..4 are 1/2 .. 1/16 of it.
   Settings settings;
-  int width = 0, height = 0;
+  int frame_w = 0, frame_h = 0;
+  int width = 0, height = 0;  // the frame padded to multiples of 4
   std::array<int, 5> lh{}, lw{};
-  Tensor full;  // H×W×6: source ‖ plate
+  Tensor full;  // H×W×6 float input (source ‖ plate), only when given as floats
   // The decoder's concatenations [upsampled | skip feature]; the encoder writes the skip slices.
   Tensor cat1, cat2, cat3, cat4;  // 1/8: [256 | x3 32], 1/4: [128 | x2 24], 1/2: [64 | x1 16], 1/1: [48 | x0 6]
   Tensor stem_out, expand_buf, dw_buf;
@@ -184,7 +217,9 @@ struct Network::Impl {
   std::vector<uint8_t> selected, pending;   // H/4×W/4 patch flags
   std::vector<int32_t> candidates;
   std::vector<Rect> rects;
-  std::vector<ResizeTap> full_y, full_x;    // coarse -> H×W
+  UpsampledRows up_rows;                    // coarse -> H×W
+  std::vector<uint8_t> error8_sm;           // the coarse error as 8-bit
+  std::vector<size_t> error_y, error_x;     // its pixel under each full-resolution row, column
   std::vector<ResizeTap> half_y, half_x;    // coarse -> H/2×W/2
   std::vector<ResizeTap> halfs_y, halfs_x;  // H×W -> H/2×W/2
   std::vector<Scratch> scratch;             // one per thread of the arena
@@ -208,10 +243,10 @@ struct Network::Impl {
     }
   }
 
-  void plan(int W, int H, const Settings& s) {
-    if (W <= 0 || H <= 0 || W % 4 || H % 4) {
-      throw Error("BGMv2 needs a frame size in multiples of 4, not " + std::to_string(W) + "x" + std::to_string(H));
-    }
+  void plan(int w, int h, const Settings& s) {
+    if (w <= 0 || h <= 0)
+      throw Error("BGMv2 needs a frame with pixels, not " + std::to_string(w) + "x" + std::to_string(h));
+    const int W = (w + 3) / 4 * 4, H = (h + 3) / 4 * 4;
     const size_t h0 = resize_output_size(size_t(H), s.backbone_scale);
     const size_t w0 = resize_output_size(size_t(W), s.backbone_scale);
     if (h0 == 0 || w0 == 0) {
@@ -219,13 +254,13 @@ struct Network::Impl {
                   std::to_string(s.backbone_scale) + " leaves no pixels for the backbone");
     }
     settings = s;
+    frame_w = w, frame_h = h;
     width = W, height = H;
     lh[0] = int(h0), lw[0] = int(w0);
     for (size_t i = 1; i < 5; ++i) {
       lh[i] = conv_output_size(lh[i - 1], 3, 2, 1, 1);
       lw[i] = conv_output_size(lw[i - 1], 3, 2, 1, 1);
     }
-    full.reshape(H, W, 6);
     cat1.reshape(lh[3], lw[3], 288);
     cat2.reshape(lh[2], lw[2], 152);
     cat3.reshape(lh[1], lw[1], 80);
@@ -271,7 +306,13 @@ struct Network::Impl {
     pending.assign(cells, 0);
     candidates.reserve(cells);
     rects.reserve(cells);
-    full_y = taps(H, lh[0]), full_x = taps(W, lw[0]);
+    up_rows.plan(size_t(lh[0]), size_t(lw[0]), size_t(H), size_t(W), coarse_up_expanded_size);
+    error8_sm.resize(size_t(lh[0]) * size_t(lw[0]));
+    error_y.resize(size_t(H));
+    error_x.resize(size_t(W));
+    // As a nearest upscale picks them.
+    for (size_t y = 0; y < size_t(H); ++y) error_y[y] = std::min(y * size_t(lh[0]) / size_t(H), size_t(lh[0]) - 1);
+    for (size_t x = 0; x < size_t(W); ++x) error_x[x] = std::min(x * size_t(lw[0]) / size_t(W), size_t(lw[0]) - 1);
     half_y = taps(hh, lh[0]), half_x = taps(wh, lw[0]);
     halfs_y = taps(hh, H), halfs_x = taps(wh, W);
     reserve_scratch();
@@ -284,9 +325,15 @@ struct Network::Impl {
     for (Scratch& s : scratch) s.reserve();
   }
 
-  void encoder() {
+  void encoder(const Pixels& px) {
     const View x0 = cat4.slice(48, 6);
-    resize_to(full.view(), x0);
+    if (px.src8) {
+      const ResizeParams p = resize_to_size(size_t(height), size_t(width), 3, size_t(lh[0]), size_t(lw[0]));
+      resize_frame(*px.src8, p, x0.slice(0, 3));
+      resize_frame(*px.plate8, p, x0.slice(3, 3));
+    } else {
+      resize_to(px.f32, x0);
+    }
     stem.run(x0, stem_out.view());
     View x = stem_out.view();
     for (int n = 1; n < kBlocks; ++n) {
@@ -335,6 +382,7 @@ struct Network::Impl {
       float* c = coarse.data() + i * kCoarse;
       c[0] = clamp01(c[0]);
       c[4] = clamp01(c[4]);
+      error8_sm[i] = to_u8(c[4]);
       for (int k = 5; k < kCoarse; ++k) c[k] = std::max(c[k], 0.0f);
       if (out.alpha_sm) out.alpha_sm[i] = c[0];
       if (out.error_sm) out.error_sm[i] = c[4];
@@ -345,25 +393,47 @@ struct Network::Impl {
     });
   }
 
-  // The coarse alpha and foreground bilinearly upsampled to every full-resolution pixel.
-  void upsample(const FrameOutput& out) {
-    const size_t n = size_t(width) * size_t(height);
+  // The coarse alpha and foreground bilinearly upsampled to every pixel of the frame and applied
+  // to the source, straight into the outputs, with the 8-bit error and refine maps: the one pass
+  // over the full resolution.
+  void upsample(const Pixels& px, const FrameOutput& out) {
+    const auto& k = coarse_up();
+    const size_t w = size_t(frame_w), n = w * size_t(frame_h), wq = size_t(width / 4);
     const View c = coarse.view();
-    parallel_ranges(size_t(height), grain_for(size_t(width) * 32), [&](size_t y0, size_t y1) {
-      for (size_t y = y0; y < y1; ++y) {
-        const size_t row = y * size_t(width);
-        const float* src = full.data() + row * 6;
-        float* alpha = out.alpha + row;
-        float* fgr = out.foreground + row;
-        for (size_t x = 0; x < size_t(width); ++x) {
-          const Bilinear b(c, full_y[y], full_x[x]);
-          alpha[x] = clamp01(b.at(0));
-          fgr[x] = clamp01(b.at(1) + src[6 * x]);
-          fgr[n + x] = clamp01(b.at(2) + src[6 * x + 1]);
-          fgr[2 * n + x] = clamp01(b.at(3) + src[6 * x + 2]);
-        }
-      }
-    });
+    const bool bgr8 = px.src8 && px.src8->format == PixelFormat::bgr8;
+    CoarseUpRow r;
+    r.width = w;
+    r.plane = up_rows.plane();
+    r.wx0 = up_rows.wx0();
+    r.wx1 = up_rows.wx1();
+    up_rows.run(
+        size_t(frame_h),
+        [&](size_t row, float* dst) {
+          k.f32_coarse_up_expand(w, c.pixel(row * size_t(c.w)), kCoarse, up_rows.x0(), up_rows.x1(), dst, r.plane);
+        },
+        [&](size_t y, const float* top, const float* bottom, const ResizeTap& ty) {
+          CoarseUpRow o = r;
+          o.top = top;
+          o.bottom = bottom;
+          o.wy0 = ty.w0;
+          o.wy1 = ty.w1;
+          o.alpha = out.alpha + y * w;
+          for (size_t ch = 0; ch < 3; ++ch) o.foreground[ch] = out.foreground + ch * n + y * w;
+          if (out.alpha8) {
+            o.alpha8 = out.alpha8 + y * w;
+            o.foreground8 = out.foreground8 + 3 * y * w;
+          }
+          if (px.src8) k.u8_coarse_up_row(o, px.src8->data + y * px.src8->row_stride, bgr8);
+          else k.f32_coarse_up_row(o, px.f32.pixel(y * size_t(width)), px.f32.stride);
+          if (out.error8) {
+            const uint8_t* e = error8_sm.data() + error_y[y] * size_t(lw[0]);
+            for (size_t x = 0; x < w; ++x) out.error8[y * w + x] = e[error_x[x]];
+          }
+          if (out.refined8) {
+            const uint8_t* sel = selected.data() + (y / 4) * wq;
+            for (size_t x = 0; x < w; ++x) out.refined8[y * w + x] = sel[x / 4] ? 255 : 0;
+          }
+        });
   }
 
   // Marks the patches to refine; returns how many.
@@ -423,9 +493,9 @@ struct Network::Impl {
   // Half resolution refiner input at (hy0 + i, hx0 + j): [hidden | alpha | foreground residual]
   // from the coarse output and src‖plate from full resolution, both resized to H/2×W/2; zero
   // outside the frame (the graph pads by 3 before cropping).
-  void half_input(int hy0, int hx0, const View& dst) const {
+  void half_input(const Pixels& px, int hy0, int hx0, const View& dst) const {
     const int hh = height / 2, wh = width / 2;
-    const View c = coarse.view(), f = full.view();
+    const View c = coarse.view();
     for (int i = 0; i < dst.h; ++i) {
       const int gy = hy0 + i;
       for (int j = 0; j < dst.w; ++j) {
@@ -438,15 +508,22 @@ struct Network::Impl {
         const Bilinear b(c, half_y[size_t(gy)], half_x[size_t(gx)]);
         for (int k = 0; k < kHidden; ++k) d[k] = b.at(5 + k);
         for (int k = 0; k < 4; ++k) d[kHidden + k] = b.at(k);
-        const Bilinear s(f, halfs_y[size_t(gy)], halfs_x[size_t(gx)]);
-        for (int k = 0; k < 6; ++k) d[kHidden + 4 + k] = s.at(k);
+        // src‖plate bilinearly from full resolution, with Bilinear's arithmetic.
+        const ResizeTap &ty = halfs_y[size_t(gy)], &tx = halfs_x[size_t(gx)];
+        float p00[6], p01[6], p10[6], p11[6];
+        px.both(int(ty.i0), int(tx.i0), p00);
+        px.both(int(ty.i0), int(tx.i1), p01);
+        px.both(int(ty.i1), int(tx.i0), p10);
+        px.both(int(ty.i1), int(tx.i1), p11);
+        const float w00 = tx.w0 * ty.w0, w01 = tx.w1 * ty.w0, w10 = tx.w0 * ty.w1, w11 = tx.w1 * ty.w1;
+        for (int k = 0; k < 6; ++k) d[kHidden + 4 + k] = w00 * p00[k] + w01 * p01[k] + w10 * p10[k] + w11 * p11[k];
       }
     }
   }
 
   // conv3's input at full-resolution (fy0 + i, fx0 + j): conv2's output nearest-upsampled ×2 and
   // src‖plate, zero outside the frame (the graph pads by 2).
-  void full_input(int fy0, int fx0, const View& c2, const View& dst) const {
+  void full_input(const Pixels& px, int fy0, int fx0, const View& c2, const View& dst) const {
     for (int i = 0; i < dst.h; ++i) {
       const int gy = fy0 + i;
       for (int j = 0; j < dst.w; ++j) {
@@ -456,53 +533,69 @@ struct Network::Impl {
         if (gy < 0 || gy >= height || gx < 0 || gx >= width) {
           std::fill_n(d + 16, 6, 0.0f);
         } else {
-          std::copy_n(full.data() + (size_t(gy) * size_t(width) + size_t(gx)) * 6, 6, d + 16);
+          px.both(gy, gx, d + 16);
         }
       }
     }
   }
 
-  // The refiner over one rectangle: every intermediate pixel its patches need, once.
-  void refine(const Rect& r, Scratch& s, const FrameOutput& out) const {
+  // The refiner over one rectangle: every intermediate pixel its patches need, once; its pixels in
+  // the frame overwrite the upsampled ones.
+  void refine(const Pixels& px, const Rect& r, Scratch& s, const FrameOutput& out) const {
     s.half.reshape(2 * r.rows + 6, 2 * r.cols + 6, kHalfIn);
     s.c1.reshape(2 * r.rows + 4, 2 * r.cols + 4, 24);
     s.c2.reshape(2 * r.rows + 2, 2 * r.cols + 2, 16);
     s.full.reshape(4 * r.rows + 4, 4 * r.cols + 4, kFullIn);
     s.c3.reshape(4 * r.rows + 2, 4 * r.cols + 2, 12);
     s.c4.reshape(4 * r.rows, 4 * r.cols, 4);
-    half_input(2 * r.y - 3, 2 * r.x - 3, s.half.view());
+    half_input(px, 2 * r.y - 3, 2 * r.x - 3, s.half.view());
     refiner[0].run_serial(s.half.view(), s.c1.view());
     refiner[1].run_serial(s.c1.view(), s.c2.view());
-    full_input(4 * r.y - 2, 4 * r.x - 2, s.c2.view(), s.full.view());
+    full_input(px, 4 * r.y - 2, 4 * r.x - 2, s.c2.view(), s.full.view());
     refiner[2].run_serial(s.full.view(), s.c3.view());
     refiner[3].run_serial(s.c3.view(), s.c4.view());
-    const size_t n = size_t(width) * size_t(height);
+    const size_t n = size_t(frame_w) * size_t(frame_h);
+    const bool bgr8 = px.src8 && px.src8->format == PixelFormat::bgr8;
     for (int i = 0; i < s.c4.h(); ++i) {
+      const int gy = 4 * r.y + i;
       for (int j = 0; j < s.c4.w(); ++j) {
+        const int gx = 4 * r.x + j;
+        if (gy >= frame_h || gx >= frame_w) continue;
         const float* p = s.c4.data() + (size_t(i) * size_t(s.c4.w()) + size_t(j)) * 4;
-        const size_t g = size_t(4 * r.y + i) * size_t(width) + size_t(4 * r.x + j);
-        const float* src = full.data() + g * 6;
-        out.alpha[g] = clamp01(p[0]);
-        for (size_t k = 0; k < 3; ++k) out.foreground[k * n + g] = clamp01(p[1 + k] + src[k]);
+        const size_t g = size_t(gy) * size_t(frame_w) + size_t(gx);
+        float src[3], fg[3];
+        px.source(gy, gx, src);
+        const float alpha = clamp01(p[0]);
+        for (size_t k = 0; k < 3; ++k) fg[k] = clamp01(p[1 + k] + src[k]);
+        out.alpha[g] = alpha;
+        for (size_t k = 0; k < 3; ++k) out.foreground[k * n + g] = fg[k];
+        if (!out.alpha8) continue;
+        out.alpha8[g] = to_u8(alpha);
+        for (size_t k = 0; k < 3; ++k) out.foreground8[3 * g + (bgr8 ? 2 - k : k)] = to_u8(fg[k]);
       }
     }
   }
 
-  int64_t run(const FrameOutput& out) {
-    encoder();
+  int64_t run(const Pixels& px, const FrameOutput& out) {
+    encoder(px);
     aspp();
     decode();
     finish_coarse(out);
-    upsample(out);
     const int64_t count = select();
     if (out.refine_sm) std::copy(selected.begin(), selected.end(), out.refine_sm);
+    upsample(px, out);
     make_rects();
     reserve_scratch();
     parallel_ranges(rects.size(), 1, [&](size_t b, size_t e) {
       Scratch& s = scratch[size_t(std::max(0, tbb::this_task_arena::current_thread_index()))];
-      for (size_t i = b; i < e; ++i) refine(rects[i], s, out);
+      for (size_t i = b; i < e; ++i) refine(px, rects[i], s, out);
     });
     return count;
+  }
+
+  View float_input() {
+    full.reshape(height, width, 6);
+    return full.view();
   }
 };
 
@@ -510,9 +603,12 @@ Network::Network(const WeightFile& weights) : impl_(std::make_unique<Impl>(weigh
 Network::~Network() = default;
 
 void Network::plan(int width, int height, const Settings& settings) { impl_->plan(width, height, settings); }
-View Network::source() const { return impl_->full.slice(0, 3); }
-View Network::plate() const { return impl_->full.slice(3, 3); }
-int64_t Network::run(const FrameOutput& out) { return impl_->run(out); }
+int64_t Network::run(const Image8& src, const Image8& plate, const FrameOutput& out) {
+  return impl_->run({&src, &plate, {}}, out);
+}
+View Network::source() { return impl_->float_input().slice(0, 3); }
+View Network::plate() { return impl_->float_input().slice(3, 3); }
+int64_t Network::run(const FrameOutput& out) { return impl_->run({nullptr, nullptr, impl_->full.view()}, out); }
 int Network::coarse_width() const { return impl_->lw[0]; }
 int Network::coarse_height() const { return impl_->lh[0]; }
 

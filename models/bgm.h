@@ -1,11 +1,13 @@
 // BackgroundMattingV2, MobileNetV2 backbone: the base network at `backbone_scale` over src‖plate,
 // then the patch refiner at full resolution, as plain code over models/bgm_layers.h. NHWC buffers
-// planned once per frame size and settings.
+// planned once per frame size and settings. The network needs multiples of 4: it runs on the frame
+// padded by edge replication (read through the padding, never copied) and crops its results back.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 
+#include "engine/matte.h"
 #include "engine/tensor.h"
 #include "engine/weight_file.h"
 
@@ -27,15 +29,23 @@ Settings settings_of(const WeightFile& weights);
 // "sampling" / "thresholding" / "full"; throws Error otherwise.
 RefineMode parse_refine_mode(const std::string& text);
 
-// Where a frame's results go. Full-resolution planes cover width·height; the coarse ones (may be
-// null) cover coarse_width()·coarse_height(), the refine map (may be null) (width/4)·(height/4).
+// Where a frame's results go. Full-resolution planes cover the frame's F = width·height pixels
+// (not the padding); the coarse ones (may be null) coarse_width()·coarse_height(); the refine map
+// (may be null) (W/4)·(H/4) of the frame padded to W×H, multiples of 4.
 struct FrameOutput {
-  float* alpha;       // [H·W], clamped to [0, 1] (ONNX pha)
-  float* foreground;  // planar RGB [3][H·W], clamped (ONNX fgr)
+  float* alpha;       // [F], clamped to [0, 1] (ONNX pha)
+  float* foreground;  // planar RGB [3][F], clamped (ONNX fgr)
   float* alpha_sm = nullptr;       // [h·w] (pha_sm)
   float* foreground_sm = nullptr;  // planar RGB [3][h·w] (fgr_sm = clamp(src_sm + residual))
   float* error_sm = nullptr;       // [h·w] (err_sm)
   float* refine_sm = nullptr;      // [(H/4)·(W/4)], 1 where the 4×4 patch was refined (ref_sm)
+  // 8-bit results, each null or [F]: round(·255) of alpha and of the foreground ([3·F],
+  // interleaved, in the source's channel order; set with alpha8 or not at all), the error map
+  // nearest-upscaled, and 255 on the refined patches, 0 elsewhere.
+  uint8_t* alpha8 = nullptr;
+  uint8_t* foreground8 = nullptr;
+  uint8_t* error8 = nullptr;
+  uint8_t* refined8 = nullptr;
 };
 
 class Network {
@@ -45,14 +55,17 @@ class Network {
   explicit Network(const WeightFile& weights);
   ~Network();
 
-  // Sizes every buffer for width×height frames (both multiples of 4) with these settings; throws
-  // Error for other sizes or a backbone size below one pixel.
+  // Sizes every buffer for width×height frames with these settings; throws Error for an empty
+  // frame or a backbone size below one pixel.
   void plan(int width, int height, const Settings& settings);
-  // Full-resolution H×W×3 RGB inputs in [0, 1] to fill before run().
-  View source() const;
-  View plate() const;
-  // Runs the planned frame; returns how many 4×4 patches the refiner recomputed. The refiner only
-  // computes what the selected patches need, so its cost follows their number.
+  // Runs the planned frame from its 8-bit pixels and its plate's (both of the planned size), read
+  // where needed and never converted whole; returns how many 4×4 patches the refiner recomputed.
+  // The refiner only computes what the selected patches need, so its cost follows their number.
+  int64_t run(const Image8& src, const Image8& plate, const FrameOutput& out);
+  // The same from float inputs: the frame padded to W×H as RGB in [0, 1], to fill (padding
+  // included) before run(out); allocated on first use.
+  View source();
+  View plate();
   int64_t run(const FrameOutput& out);
   int coarse_width() const;
   int coarse_height() const;

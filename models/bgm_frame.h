@@ -1,8 +1,6 @@
-// One BGMv2 frame through the network for the Session: the 8-bit frame and plate padded to
-// multiples of 4 by edge replication (the network's requirement), results cropped back.
+// One BGMv2 frame through the network for the Session: the 8-bit frame and plate in, the results
+// straight into the Session's Matte.
 #pragma once
-
-#include <vector>
 
 #include "engine/matte.h"
 #include "engine/weight_file.h"
@@ -24,7 +22,6 @@ class FrameRunner {
   Network network_;
   Settings settings_;
   int planned_width_ = 0, planned_height_ = 0;
-  std::vector<float> alpha_, foreground_, error_sm_, refine_sm_;
 };
 
 }  // namespace matte::bgm

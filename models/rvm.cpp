@@ -1,13 +1,17 @@
 #include "models/rvm.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "engine/error.h"
 #include "engine/image_io.h"
+#include "engine/profile.h"
+#include "kernels/guided.h"
 #include "kernels/pool.h"
 #include "kernels/resize.h"
 #include "models/rvm_layers.h"
+#include "models/upsampled_rows.h"
 
 namespace matte::rvm {
 
@@ -16,6 +20,10 @@ namespace {
 constexpr int kBlocks = 16;  // features.0 (stem) .. features.15; features.16 is the last 1×1
 constexpr float kMean[3] = {0.485f, 0.456f, 0.406f};
 constexpr float kStd[3] = {0.229f, 0.224f, 0.225f};
+
+// Profiler stages (matte-bench --profile).
+constexpr std::string_view kInput = "input", kBackbone = "backbone", kLraspp = "lraspp", kDecoder = "decoder",
+                           kGru = "gru", kResize = "resize", kGuided = "guided filter", kOutput = "full-res output";
 
 struct Loader {
   const WeightFile& file;
@@ -46,6 +54,7 @@ struct Block {
   PointwiseConv expand_conv, fc1, fc2, project;
   DepthwiseConv dw;
   int hidden = 0;
+  std::string expand_name, dw_name, se_name, project_name;  // profiler steps
 };
 
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
@@ -73,13 +82,31 @@ Block load_block(const Loader& w, int n) {
   }
   const int cin = b.expand ? b.expand_conv.cin() : b.dw.channels();
   b.residual = b.dw.stride() == 1 && cin == b.project.cout();
+  const std::string step = "features." + std::to_string(n);
+  b.expand_name = step + ".expand";
+  b.dw_name = step + ".dw" + std::to_string(b.dw.kernel()) + "x" + std::to_string(b.dw.kernel()) + "s" +
+              std::to_string(b.dw.stride());
+  b.se_name = step + ".se";
+  b.project_name = step + ".project";
   return b;
 }
 
-void resize(const ResizeParams& p, const View& in, const View& out) {
+void resize(const ResizeParams& p, const float* in, size_t in_stride, const View& out) {
   const auto& k = matte::resize();
   parallel_ranges(p.out_h, grain_for(p.out_w * p.channels * 4),
-                  [&](size_t b, size_t e) { k.f32_resize_bilinear(p, in.data, in.stride, out.data, out.stride, b, e); });
+                  [&](size_t b, size_t e) { k.f32_resize_bilinear(p, in, in_stride, out.data, out.stride, b, e); });
+}
+
+void resize(const ResizeParams& p, const View& in, const View& out) { resize(p, in.data, in.stride, out); }
+
+// The frame at the network's input size (out: 3 channels), straight from its pixels.
+void downsample(const Image8& frame, const ResizeParams& p, const View& out) { resize_frame(frame, p, out); }
+
+void downsample(const PlanarImage& frame, const ResizeParams& p, const View& out) {
+  const size_t plane = static_cast<size_t>(frame.width) * static_cast<size_t>(frame.height);
+  ResizeParams one = p;
+  one.channels = 1;
+  for (int c = 0; c < 3; ++c) resize(one, frame.data + static_cast<size_t>(c) * plane, 1, out.slice(c, 1));
 }
 
 // ×2 bilinear upsample (half_pixel with scale 2) cropped to out's size, which is at most 2× in's.
@@ -116,7 +143,8 @@ View frame_of(const View& v, int frames, int t) {
 struct Gru {
   int c = 0;
   DenseConv ih, hh;
-  Tensor p, gates, cand;
+  Tensor p;
+  std::string ih_name, hh_name, gates_name;  // profiler steps
 
   void load(const Loader& w, const std::string& prefix) {
     const ConvLayer& li = w.layer(prefix + ".ih.0");
@@ -134,12 +162,14 @@ struct Gru {
     }
     ih = DenseConv(li.cin, li.cout, li.kernel, li.stride, li.dilation, li.pad, swapped, w.bias(li), li.act);
     hh = w.dense(prefix + ".hh.0");
+    const std::string step = prefix.substr(prefix.find('.') + 1);  // decodeN.gru
+    ih_name = step + ".ih";
+    hh_name = step + ".hh";
+    gates_name = step + ".gates";
   }
-  void plan(int h, int w) {
-    p.reshape(h, w, 4 * c);
-    gates.reshape(h, w, 2 * c);
-    cand.reshape(h, w, c);
-  }
+  void plan(int h, int w) { p.reshape(h, w, 4 * c); }
+  // Floats step() needs for the gates and the candidate.
+  size_t scratch_size() const { return p.view().pixels() * 3 * static_cast<size_t>(c); }
   void reset() {
     for_pixels(p.view().pixels(), static_cast<size_t>(c),
                [&](size_t i) { std::fill_n(p.data() + i * 4 * c + c, c, 0.0f); });
@@ -149,18 +179,31 @@ struct Gru {
   View b() const { return p.slice(2 * c, c); }
   View out() const { return p.slice(0, 2 * c); }
 
-  void step() {
-    const size_t n = p.view().pixels(), cc = static_cast<size_t>(c);
-    ih.run(p.slice(c, 2 * c), gates.view());
+  // scratch: scratch_size() floats, free while the step runs.
+  void step(float* scratch, Profiler* prof) {
+    const View v = p.view();
+    const size_t n = v.pixels(), cc = static_cast<size_t>(c);
+    const View gates{scratch, v.h, v.w, 2 * c, 2 * cc}, cand{scratch + n * 2 * cc, v.h, v.w, c, cc};
+    {
+      const ProfileScope timed(prof, kGru, ih_name, ih.flops(gates));
+      ih.run(p.slice(c, 2 * c), gates);
+    }
+    {
+      const ProfileScope timed(prof, kGru, gates_name);
+      for_pixels(n, cc, [&](size_t i) {
+        const float* r = gates.pixel(i);
+        float* px = p.data() + i * 4 * cc;
+        for (size_t k = 0; k < cc; ++k) px[3 * cc + k] = r[k] * px[cc + k];
+      });
+    }
+    {
+      const ProfileScope timed(prof, kGru, hh_name, hh.flops(cand));
+      hh.run(p.slice(2 * c, 2 * c), cand);
+    }
+    const ProfileScope timed(prof, kGru, gates_name);
     for_pixels(n, cc, [&](size_t i) {
-      const float* r = gates.data() + i * 2 * cc;
-      float* px = p.data() + i * 4 * cc;
-      for (size_t k = 0; k < cc; ++k) px[3 * cc + k] = r[k] * px[cc + k];
-    });
-    hh.run(p.slice(2 * c, 2 * c), cand.view());
-    for_pixels(n, cc, [&](size_t i) {
-      const float* z = gates.data() + i * 2 * cc + cc;
-      const float* cd = cand.data() + i * cc;
+      const float* z = gates.pixel(i) + cc;
+      const float* cd = cand.pixel(i);
       float* hp = p.data() + i * 4 * cc + cc;
       for (size_t k = 0; k < cc; ++k) hp[k] = (1.0f - z[k]) * hp[k] + z[k] * cd[k];
     });
@@ -174,6 +217,7 @@ struct UpBlock {
   DenseConv conv_a, conv_b;
   Tensor cat;  // [upsampled | feature | pooled source] for each frame of the chunk
   Gru gru;
+  std::string up_name, conv_name;  // profiler steps
 
   void load(const Loader& w, int k) {
     const std::string prefix = "decoder.decode" + std::to_string(k);
@@ -186,6 +230,8 @@ struct UpBlock {
     conv_b = DenseConv(l.cin, half, l.kernel, l.stride, l.dilation, l.pad, wt.subspan(per_out * half),
                        bs.subspan(half), l.act);
     gru.load(w, prefix + ".gru");
+    up_name = "decode" + std::to_string(k) + ".upsample2";
+    conv_name = "decode" + std::to_string(k) + ".conv";
   }
   void plan(int h, int w, int frames) {
     cat.reshape(frames * h, w, up_ch + f_ch + 3);
@@ -194,11 +240,63 @@ struct UpBlock {
   View feature() const { return cat.slice(up_ch, f_ch); }
   View pooled() const { return cat.slice(up_ch + f_ch, 3); }
 
-  void run(const View& prev, const View& frame_cat) {
-    upsample2_crop(prev, frame_cat.slice(0, up_ch));
-    conv_a.run(frame_cat, gru.a());
-    conv_b.run(frame_cat, gru.b());
-    gru.step();
+  void run(const View& prev, const View& frame_cat, float* gru_scratch, Profiler* prof) {
+    {
+      const ProfileScope timed(prof, kResize, up_name);
+      upsample2_crop(prev, frame_cat.slice(0, up_ch));
+    }
+    {
+      const ProfileScope timed(prof, kDecoder, conv_name, conv_a.flops(gru.a()) + conv_b.flops(gru.b()));
+      conv_a.run(frame_cat, gru.a());
+      conv_b.run(frame_cat, gru.b());
+    }
+    gru.step(gru_scratch, prof);
+  }
+};
+
+// The deep guided filter's full-resolution pass (kernels/guided.h): [A | b] to the frame's size
+// and the formula in one go, straight from and to the frame's pixels.
+struct GuidedOutput {
+  UpsampledRows rows;
+  size_t width = 0, height = 0;
+
+  void plan(int ab_h, int ab_w, int h, int w) {
+    width = static_cast<size_t>(w), height = static_cast<size_t>(h);
+    rows.plan(static_cast<size_t>(ab_h), static_cast<size_t>(ab_w), height, width, guided_expanded_size);
+  }
+
+  void run(const View& ab, const Frame& f) {
+    const auto& k = guided();
+    const size_t n = width * height;
+    const Image8* image = std::get_if<Image8>(&f.pixels);
+    const PlanarImage* planar = std::get_if<PlanarImage>(&f.pixels);
+    GuidedRow r;
+    r.width = width;
+    r.plane = rows.plane();
+    r.wx0 = rows.wx0();
+    r.wx1 = rows.wx1();
+    rows.run(
+        height,
+        [&](size_t row, float* dst) {
+          k.f32_guided_expand(width, ab.pixel(row * static_cast<size_t>(ab.w)), rows.x0(), rows.x1(), dst, r.plane);
+        },
+        [&](size_t y, const float* top, const float* bottom, const ResizeTap& ty) {
+          GuidedRow o = r;
+          o.top = top;
+          o.bottom = bottom;
+          o.wy0 = ty.w0;
+          o.wy1 = ty.w1;
+          o.alpha = f.alpha + y * width;
+          for (size_t c = 0; c < 3; ++c) o.foreground[c] = f.foreground + c * n + y * width;
+          o.alpha8 = f.alpha8 + y * width;
+          o.foreground8 = f.foreground8 + 3 * y * width;
+          if (image) {
+            k.u8_guided_row(o, image->data + y * image->row_stride, image->format == PixelFormat::bgr8);
+          } else {
+            const float* s = planar->data + y * width;
+            k.f32_guided_row(o, s, s + n, s + 2 * n);
+          }
+        });
   }
 };
 
@@ -221,19 +319,28 @@ struct Network::Impl {
   int width = 0, height = 0, frames = 0;
   float ratio = 0.0f;
   std::array<int, 5> lh{}, lw{};  // downsampled size, then 1/2 .. 1/16 of it
-  Tensor src;                     // full resolution RGB
   Tensor dec0_cat;                // [upsampled 32 | downsampled source 3]
-  Tensor norm, stem_out, expand_buf, dw_buf, se_pool, se_mid, se_scale;
+  View norm, stem_out;
+  Tensor se_pool, se_mid, se_scale;
   std::array<Tensor, kBlocks> block_out;  // blocks whose output has no slot in a decoder buffer
   std::array<View, kBlocks> out_view;
   Tensor f4, aspp_pool, aspp_gate, aspp_out;
-  Tensor dec0_mid;
-  Tensor stats;     // [x | y | x·y | x·x], 4 channels each, at the downsampled size
-  Tensor box;       // box filter of stats
-  Tensor ref_in;    // [cov_xy 4 | var_x 4 | hidden 16]
-  Tensor ref_mid0, ref_mid1;
-  Tensor ab;        // [A 4 | b 4]
-  Tensor ab_full;   // ab at full resolution
+  // Working memory, each buffer reused by steps that never overlap in time (the encoder runs
+  // before every decoder step of the chunk, a frame's refiner after its decoder):
+  //   stats_mem:  stem_out (the chunk's), then stats [x | y | x·y | x·x] (4 channels each), then
+  //               ref_mid0, then ab [A 4 | b 4]
+  //   box_mem:    norm (the chunk's), then the encoder blocks' expand outputs, then the ConvGRUs'
+  //               gates and candidates, then dec0_mid, then box (box filter of stats)
+  //   ref_in_mem: the encoder blocks' depthwise outputs, then ref_in [cov_xy 4 | var_x 4 |
+  //               hidden 16], then ref_mid1
+  Tensor stats_mem, box_mem, ref_in_mem;
+  View stats, ref_mid0, ab, dec0_mid, box, ref_in, ref_mid1;
+  Profiler* profiler = nullptr;
+
+  ProfileScope step(std::string_view stage, std::string_view name, double flops = 0.0) const {
+    return ProfileScope(profiler, stage, name, flops);
+  }
+  GuidedOutput guided_out;
 
   explicit Impl(const WeightFile& file) {
     const auto arch = file.metadata().find("architecture");
@@ -282,10 +389,7 @@ struct Network::Impl {
       lh[i] = static_cast<int>(avgpool_2x2s2_output_size(static_cast<size_t>(lh[i - 1])));
       lw[i] = static_cast<int>(avgpool_2x2s2_output_size(static_cast<size_t>(lw[i - 1])));
     }
-    src.reshape(T * H, W, 3);
     dec0_cat.reshape(T * lh[0], lw[0], 35);
-    norm.reshape(T * lh[0], lw[0], 3);
-    stem_out.reshape(T * lh[1], lw[1], 16);
     for (int k = 1; k <= 3; ++k) up[k].plan(lh[k], lw[k], T);
     gru4.plan(lh[4], lw[4]);
 
@@ -310,8 +414,6 @@ struct Network::Impl {
         out_view[n] = block_out[n].view();
       }
     }
-    expand_buf.reshape(1, 1, static_cast<int>(expand_max));
-    dw_buf.reshape(1, 1, static_cast<int>(dw_max));
     se_pool.reshape(1, 1, 960);
     se_mid.reshape(1, 1, 240);
     se_scale.reshape(1, 1, 960);
@@ -319,14 +421,27 @@ struct Network::Impl {
     aspp_pool.reshape(1, 1, 960);
     aspp_gate.reshape(T, 1, 128);
     aspp_out.reshape(T * lh[4], lw[4], 128);
-    dec0_mid.reshape(lh[0], lw[0], 16);
-    stats.reshape(lh[0], lw[0], 16);
-    box.reshape(lh[0], lw[0], 16);
-    ref_in.reshape(lh[0], lw[0], 24);
-    ref_mid0.reshape(lh[0], lw[0], 16);
-    ref_mid1.reshape(lh[0], lw[0], 16);
-    ab.reshape(lh[0], lw[0], 8);
-    ab_full.reshape(H, W, 8);
+    const size_t px0 = static_cast<size_t>(lh[0]) * static_cast<size_t>(lw[0]);
+    const size_t px1 = static_cast<size_t>(lh[1]) * static_cast<size_t>(lw[1]);
+    size_t gru_max = gru4.scratch_size();
+    for (int k = 1; k <= 3; ++k) gru_max = std::max(gru_max, up[k].gru.scratch_size());
+    const size_t chunk = static_cast<size_t>(T);
+    stats_mem.reshape(1, 1, static_cast<int>(std::max(16 * px0, chunk * 16 * px1)));
+    box_mem.reshape(1, 1, static_cast<int>(std::max({16 * px0, chunk * 3 * px0, expand_max, gru_max})));
+    ref_in_mem.reshape(1, 1, static_cast<int>(std::max(24 * px0, dw_max)));
+    norm = {box_mem.data(), T * lh[0], lw[0], 3, 3};
+    stem_out = {stats_mem.data(), T * lh[1], lw[1], 16, 16};
+    const auto at_low_res = [&](const Tensor& mem, int channels) {
+      return View{mem.data(), lh[0], lw[0], channels, static_cast<size_t>(channels)};
+    };
+    stats = at_low_res(stats_mem, 16);
+    ref_mid0 = at_low_res(stats_mem, 16);
+    ab = at_low_res(stats_mem, 8);
+    dec0_mid = at_low_res(box_mem, 16);
+    box = at_low_res(box_mem, 16);
+    ref_in = at_low_res(ref_in_mem, 24);
+    ref_mid1 = at_low_res(ref_in_mem, 16);
+    guided_out.plan(lh[0], lw[0], H, W);
     if (!same) reset_state();
   }
 
@@ -337,40 +452,54 @@ struct Network::Impl {
 
   void encoder() {
     const View small = dec0_cat.slice(32, 3);
-    // (x − mean) / std exactly as the graph's Sub and Div.
-    for_pixels(small.pixels(), 3, [&](size_t i) {
-      const float* s = small.pixel(i);
-      float* d = norm.data() + i * 3;
-      for (int c = 0; c < 3; ++c) d[c] = (s[c] - kMean[c]) / kStd[c];
-    });
-    for (int t = 0; t < frames; ++t) stem.run(at(norm.view(), t), at(stem_out.view(), t));
-    View x = stem_out.view();
+    {
+      const auto timed = step(kInput, "normalise");
+      // (x − mean) / std exactly as the graph's Sub and Div.
+      for_pixels(small.pixels(), 3, [&](size_t i) {
+        const float* s = small.pixel(i);
+        float* d = norm.pixel(i);
+        for (int c = 0; c < 3; ++c) d[c] = (s[c] - kMean[c]) / kStd[c];
+      });
+    }
+    {
+      const auto timed = step(kBackbone, "features.0.stem", frames * stem.flops(at(stem_out, 0)));
+      for (int t = 0; t < frames; ++t) stem.run(at(norm, t), at(stem_out, t));
+    }
+    View x = stem_out;
     for (int n = 1; n < kBlocks; ++n) {
       const Block& b = blocks[n];
       for (int t = 0; t < frames; ++t) {
         const View xt = at(x, t), o = at(out_view[n], t);
         View e = xt;
         if (b.expand) {
-          e = {expand_buf.data(), xt.h, xt.w, b.hidden, static_cast<size_t>(b.hidden)};
+          e = {box_mem.data(), xt.h, xt.w, b.hidden, static_cast<size_t>(b.hidden)};
+          const auto timed = step(kBackbone, b.expand_name, b.expand_conv.flops(e));
           b.expand_conv.run(xt, e);
         }
-        const View d{dw_buf.data(), o.h, o.w, b.hidden, static_cast<size_t>(b.hidden)};
-        b.dw.run(e, d);
+        const View d{ref_in_mem.data(), o.h, o.w, b.hidden, static_cast<size_t>(b.hidden)};
+        {
+          const auto timed = step(kBackbone, b.dw_name, b.dw.flops(d));
+          b.dw.run(e, d);
+        }
         const float* scale = nullptr;
         if (b.se) {
+          const auto timed = step(kBackbone, b.se_name);
           global_avgpool(d, se_pool.data());
           b.fc1.run(vector_view(se_pool.data(), b.hidden), vector_view(se_mid.data(), b.fc1.cout()));
           b.fc2.run(vector_view(se_mid.data(), b.fc1.cout()), vector_view(se_scale.data(), b.hidden));
           scale = se_scale.data();
         }
+        const auto timed = step(kBackbone, b.project_name, b.project.flops(o));
         b.project.run(d, o, scale, b.residual ? &xt : nullptr);
       }
       x = out_view[n];
     }
+    const auto timed = step(kBackbone, "features.16", frames * last.flops(at(f4.view(), 0)));
     for (int t = 0; t < frames; ++t) last.run(at(x, t), at(f4.view(), t));
   }
 
   void lraspp() {
+    const auto timed = step(kLraspp, "aspp", frames * aspp1.flops(at(aspp_out.view(), 0)));
     for (int t = 0; t < frames; ++t) aspp1.run(at(f4.view(), t), at(aspp_out.view(), t));
     for (int t = 0; t < frames; ++t) {
       global_avgpool(at(f4.view(), t), aspp_pool.data());
@@ -382,30 +511,43 @@ struct Network::Impl {
     // x4 = aspp1 · aspp2, its halves straight into decode4's ConvGRU buffer.
     const float* g = aspp_gate.data() + t * 128;
     const View x4 = at(aspp_out.view(), t);
-    for_pixels(x4.pixels(), 128, [&](size_t i) {
-      const float* s = x4.pixel(i);
-      float* a = gru4.p.data() + i * 256;
-      for (int c = 0; c < 64; ++c) a[c] = s[c] * g[c];
-      for (int c = 64; c < 128; ++c) a[64 + c] = s[c] * g[c];
-    });
-    gru4.step();
-    up[3].run(gru4.out(), at(up[3].cat.view(), t));
-    up[2].run(up[3].gru.out(), at(up[2].cat.view(), t));
-    up[1].run(up[2].gru.out(), at(up[1].cat.view(), t));
+    {
+      const auto timed = step(kDecoder, "decode4.gate");
+      for_pixels(x4.pixels(), 128, [&](size_t i) {
+        const float* s = x4.pixel(i);
+        float* a = gru4.p.data() + i * 256;
+        for (int c = 0; c < 64; ++c) a[c] = s[c] * g[c];
+        for (int c = 64; c < 128; ++c) a[64 + c] = s[c] * g[c];
+      });
+    }
+    gru4.step(box_mem.data(), profiler);
+    up[3].run(gru4.out(), at(up[3].cat.view(), t), box_mem.data(), profiler);
+    up[2].run(up[3].gru.out(), at(up[2].cat.view(), t), box_mem.data(), profiler);
+    up[1].run(up[2].gru.out(), at(up[1].cat.view(), t), box_mem.data(), profiler);
     const View cat = at(dec0_cat.view(), t);
-    upsample2_crop(up[1].gru.out(), cat.slice(0, 32));
-    dec0_conv0.run(cat, dec0_mid.view());
-    dec0_conv3.run(dec0_mid.view(), ref_in.slice(8, 16));
+    {
+      const auto timed = step(kResize, "decode0.upsample2");
+      upsample2_crop(up[1].gru.out(), cat.slice(0, 32));
+    }
+    {
+      const auto timed = step(kDecoder, "decode0.conv", dec0_conv0.flops(dec0_mid) + dec0_conv3.flops(dec0_mid));
+      dec0_conv0.run(cat, dec0_mid);
+      dec0_conv3.run(dec0_mid, ref_in.slice(8, 16));
+    }
+    const auto timed = step(kDecoder, "project_mat", project_mat.flops(stats));
     project_mat.run(ref_in.slice(8, 16), stats.slice(4, 4));
   }
 
   // Deep guided filter: A, b from the low-resolution statistics, then out = A·fine_x + b at full size.
-  void refine(int t, const FrameOutput& out) {
-    const View small = at(dec0_cat.slice(32, 3), t), full = at(src.view(), t);
+  void refine(int t, const Frame& frame) {
+    const View small = at(dec0_cat.slice(32, 3), t);
     const size_t n0 = small.pixels();
+    std::optional<ProfileScope> low;
+    low.emplace(profiler, kGuided, "statistics, box filter, A and b",
+                box16.flops(box) + ref0.flops(ref_mid0) + ref3.flops(ref_mid1) + ref6.flops(ab.slice(0, 4)));
     for_pixels(n0, 16, [&](size_t i) {
       const float* s = small.pixel(i);
-      float* t = stats.data() + i * 16;
+      float* t = stats.pixel(i);
       t[0] = s[0], t[1] = s[1], t[2] = s[2];
       t[3] = (s[0] + s[1] + s[2]) / 3.0f;
       for (int c = 0; c < 4; ++c) {
@@ -413,47 +555,37 @@ struct Network::Impl {
         t[12 + c] = t[c] * t[c];
       }
     });
-    box16.run(stats.view(), box.view());
+    box16.run(stats, box);
     for_pixels(n0, 16, [&](size_t i) {
-      const float* m = box.data() + i * 16;
-      float* r = ref_in.data() + i * 24;
+      const float* m = box.pixel(i);
+      float* r = ref_in.pixel(i);
       for (int c = 0; c < 4; ++c) {
         r[c] = m[8 + c] - m[c] * m[4 + c];
         r[4 + c] = m[12 + c] - m[c] * m[c];
       }
     });
-    ref0.run(ref_in.view(), ref_mid0.view());
-    ref3.run(ref_mid0.view(), ref_mid1.view());
-    ref6.run(ref_mid1.view(), ab.slice(0, 4));
+    ref0.run(ref_in, ref_mid0);
+    ref3.run(ref_mid0, ref_mid1);
+    ref6.run(ref_mid1, ab.slice(0, 4));
     for_pixels(n0, 8, [&](size_t i) {
-      const float* m = box.data() + i * 16;
-      float* p = ab.data() + i * 8;
+      const float* m = box.pixel(i);
+      float* p = ab.pixel(i);
       for (int c = 0; c < 4; ++c) p[4 + c] = m[4 + c] - p[c] * m[c];
     });
-    resize(resize_to_size(ab.h(), ab.w(), 8, static_cast<size_t>(height), static_cast<size_t>(width)), ab.view(),
-           ab_full.view());
-    const size_t n = static_cast<size_t>(width) * static_cast<size_t>(height);
-    for_pixels(n, 16, [&](size_t i) {
-      const float* s = full.pixel(i);
-      const float* p = ab_full.data() + i * 8;
-      const float mean = (s[0] + s[1] + s[2]) / 3.0f;
-      const float pha = std::clamp(p[3] * mean + p[7], 0.0f, 1.0f);
-      out.alpha[i] = pha;
-      out.alpha8[i] = to_u8(pha);
-      uint8_t* f8 = out.foreground8 + i * 3;
-      for (int c = 0; c < 3; ++c) {
-        const float f = std::clamp(p[c] * s[c] + p[4 + c] + s[c], 0.0f, 1.0f);
-        out.foreground[c * n + i] = f;
-        f8[out.bgr ? 2 - c : c] = to_u8(f);
-      }
-    });
+    low.reset();
+    const auto timed = step(kOutput, "upsample A, b and apply to 8-bit + float");
+    guided_out.run(ab, frame);
   }
 
-  void run(std::span<const FrameOutput> out) {
+  void run(std::span<const Frame> in) {
     const ResizeParams ds = resize_by_scale(static_cast<size_t>(height), static_cast<size_t>(width), 3, ratio, ratio);
     for (int t = 0; t < frames; ++t) {
       const View small = at(dec0_cat.slice(32, 3), t);
-      resize(ds, at(src.view(), t), small);
+      {
+        const auto timed = step(kInput, "downsample from the frame's pixels");
+        std::visit([&](const auto& pixels) { downsample(pixels, ds, small); }, in[static_cast<size_t>(t)].pixels);
+      }
+      const auto timed = step(kInput, "average pools");
       avgpool2(small, at(up[1].pooled(), t));
       avgpool2(at(up[1].pooled(), t), at(up[2].pooled(), t));
       avgpool2(at(up[2].pooled(), t), at(up[3].pooled(), t));
@@ -462,7 +594,7 @@ struct Network::Impl {
     lraspp();
     for (int t = 0; t < frames; ++t) {
       decoder(t);
-      refine(t, out[static_cast<size_t>(t)]);
+      refine(t, in[static_cast<size_t>(t)]);
     }
   }
 
@@ -476,9 +608,9 @@ Network::Network(const WeightFile& weights) : impl_(std::make_unique<Impl>(weigh
 Network::~Network() = default;
 
 void Network::plan(int width, int height, float ratio, int frames) { impl_->plan(width, height, ratio, frames); }
-View Network::input(int t) const { return impl_->at(impl_->src.view(), t); }
-void Network::run(std::span<const FrameOutput> out) { impl_->run(out); }
+void Network::run(std::span<const Frame> frames) { impl_->run(frames); }
 void Network::reset_state() { impl_->reset_state(); }
+void Network::set_profiler(Profiler* profiler) { impl_->profiler = profiler; }
 
 StateView Network::state(int index) const {
   if (index < 0 || index > 3) throw Error("recurrent state index " + std::to_string(index) + " is not in 0..3");

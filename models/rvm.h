@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <variant>
 #include <vector>
 
 #include "engine/layers.h"
@@ -15,15 +16,20 @@
 #include "engine/tensor.h"
 #include "engine/weight_file.h"
 
+namespace matte {
+class Profiler;
+}
+
 namespace matte::rvm {
 
-// Where a frame's results go, every pointer covering width·height pixels.
-struct FrameOutput {
-  float* alpha;       // [H·W]
-  float* foreground;  // planar RGB [3][H·W]
-  uint8_t* alpha8;    // [H·W]
-  uint8_t* foreground8;  // interleaved, BGR order when `bgr`
-  bool bgr;
+// One frame of a chunk: its full-resolution pixels, read where needed and never converted as a
+// whole, and where its results go, every pointer covering width·height pixels.
+struct Frame {
+  std::variant<Image8, PlanarImage> pixels;
+  float* alpha = nullptr;          // [H·W]
+  float* foreground = nullptr;     // planar RGB [3][H·W]
+  uint8_t* alpha8 = nullptr;       // [H·W]
+  uint8_t* foreground8 = nullptr;  // interleaved, in the pixels' channel order (RGB for planar ones)
 };
 
 class Network {
@@ -37,11 +43,11 @@ class Network {
   // ratio changes the recurrent state restarts from zero. Throws Error when the downsampled frame
   // would be empty.
   void plan(int width, int height, float ratio, int frames);
-  // The full-resolution H×W×3 RGB input of frame t of the chunk, to fill before run().
-  View input(int t) const;
-  // The planned chunk, one output per frame in order; the recurrent state carries over.
-  void run(std::span<const FrameOutput> out);
+  // The planned chunk of frames (of the planned size), in order; the recurrent state carries over.
+  void run(std::span<const Frame> frames);
   void reset_state();
+  // Times every step into `profiler` (null: none); it must outlive the runs.
+  void set_profiler(Profiler* profiler);
   // r1..r4 (index 0..3) as channels × height × width.
   StateView state(int index) const;
 

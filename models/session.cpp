@@ -30,9 +30,6 @@ void check_ratio(float ratio) {
     throw Error("downsample ratio " + std::to_string(ratio) + " is not in (0, 1] (or 0 for automatic)");
 }
 
-bool is_bgr(const Image8& frame) { return frame.format == PixelFormat::bgr8; }
-bool is_bgr(const PlanarImage&) { return false; }
-
 }  // namespace
 
 float auto_downsample_ratio(int width, int height) {
@@ -48,6 +45,7 @@ struct Session::Impl {
   float ratio;
   // Size of the frames since the last reset; a frame of another size is an error until reset().
   std::optional<std::pair<int, int>> clip_size;
+  std::vector<rvm::Frame> rvm_frames;  // the chunk being run, kept for its capacity
 
   Impl(const WeightFile& weights, const SessionOptions& options)
       : architecture(weights.meta("architecture")),
@@ -59,6 +57,7 @@ struct Session::Impl {
       bgm_runner.emplace(weights, options);
     } else if (architecture == rvm::kArchitecture) {
       rvm_network.emplace(weights);
+      rvm_network->set_profiler(profiler.get());
     } else {
       throw Error(weights.origin() + ": architecture '" + architecture + "' is neither " +
                   std::string(rvm::kArchitecture) + " nor " + std::string(bgm::kArchitecture));
@@ -86,8 +85,7 @@ struct Session::Impl {
     const auto [width, height] = size;
     const float r = ratio > 0.0f ? ratio : auto_downsample_ratio(width, height);
     const size_t n = static_cast<size_t>(width) * static_cast<size_t>(height);
-    std::vector<rvm::FrameOutput> outs;
-    outs.reserve(frames.size());
+    rvm_frames.clear();
     for (size_t i = 0; i < frames.size(); ++i) {
       Matte& m = mattes[i];
       m.width = width;
@@ -96,13 +94,12 @@ struct Session::Impl {
       m.foreground.resize(3 * n);
       m.alpha8.resize(n);
       m.foreground8.resize(3 * n);
-      outs.push_back({m.alpha.data(), m.foreground.data(), m.alpha8.data(), m.foreground8.data(), is_bgr(frames[i])});
+      rvm_frames.push_back({frames[i], m.alpha.data(), m.foreground.data(), m.alpha8.data(), m.foreground8.data()});
     }
     rvm::Network& network = rvm();
     arena.execute([&] {
       network.plan(width, height, r, static_cast<int>(frames.size()));
-      for (size_t i = 0; i < frames.size(); ++i) to_rgb_float(frames[i], network.input(static_cast<int>(i)));
-      network.run(outs);
+      network.run(rvm_frames);
     });
     clip_size = size;
   }

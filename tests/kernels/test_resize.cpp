@@ -1,4 +1,9 @@
+#include <algorithm>
+#include <cstring>
+#include <random>
+
 #include "kernels/resize.h"
+#include "kernels/u8_pixels.h"
 #include "tests/kernels/kernel_test_util.h"
 
 namespace matte {
@@ -24,7 +29,83 @@ std::vector<float> ref_resize(const ResizeParams& p, const std::vector<float>& x
   return y;
 }
 
+// Table k's u8 kernel on a random image_h×image_w one (rows row_pad bytes longer than the pixels,
+// read as p.in_h×p.in_w, so padded by edge replication when smaller) against its f32 kernel on
+// the padded image converted by from_u8: bit-identical, strays into poison included.
+void check_u8_resize(const ResizeKernels& k, const ResizeParams& p, size_t image_h, size_t image_w, size_t row_pad,
+                     size_t y_pad, size_t y_begin, size_t y_end) {
+  const size_t c = p.channels, row = image_w * c + row_pad, ys = c + y_pad, off = y_pad > 0 ? 1 : 0;
+  std::mt19937 rng(static_cast<uint32_t>(p.in_h * 31 + p.in_w * 3 + c + image_w));
+  std::vector<uint8_t> bytes(image_h * row);
+  for (uint8_t& b : bytes) b = static_cast<uint8_t>(rng() & 0xff);
+  std::vector<float> padded(p.in_h * p.in_w * c);
+  for (size_t y = 0; y < p.in_h; ++y)
+    for (size_t x = 0; x < p.in_w; ++x)
+      for (size_t ch = 0; ch < c; ++ch)
+        padded[(y * p.in_w + x) * c + ch] =
+            from_u8(bytes[std::min(y, image_h - 1) * row + std::min(x, image_w - 1) * c + ch]);
+  auto want = test::poisoned(p.out_h * p.out_w * ys + 1), got = want;
+  k.f32_resize_bilinear(p, padded.data(), c, want.data() + off, ys, y_begin, y_end);
+  k.u8_resize_bilinear(p, {bytes.data(), row, image_h, image_w}, got.data() + off, ys, y_begin, y_end);
+  REQUIRE(std::memcmp(got.data(), want.data(), got.size() * sizeof(float)) == 0);
+}
+
 }  // namespace
+
+TEST_CASE("u8_resize_bilinear equals f32_resize_bilinear of the converted image bit for bit") {
+  struct Shape {
+    size_t in_h, in_w, out_h, out_w;
+  };
+  const Shape shapes[] = {{1, 1, 1, 1}, {1, 1, 3, 5}, {5, 7, 2, 3}, {7, 5, 3, 2}, {9, 1, 4, 1},
+                          {1, 9, 1, 17}, {6, 6, 1, 1}, {17, 30, 5, 8}, {33, 65, 8, 16}};
+  for (Isa isa : available_isas()) {
+    const ResizeKernels k = resize_kernels(isa);
+    for (const Shape& s : shapes) {
+      for (size_t c : {1, 3, 4, 5}) {
+        for (size_t pad : {0, 5}) {
+          CAPTURE(isa_name(isa));
+          CAPTURE(s.in_h);
+          CAPTURE(s.in_w);
+          CAPTURE(s.out_h);
+          CAPTURE(s.out_w);
+          CAPTURE(c);
+          CAPTURE(pad);
+          const ResizeParams p = resize_to_size(s.in_h, s.in_w, c, s.out_h, s.out_w);
+          check_u8_resize(k, p, s.in_h, s.in_w, pad, pad, 0, p.out_h);
+          if (p.out_h > 2) check_u8_resize(k, p, s.in_h, s.in_w, pad, pad, 1, p.out_h - 1);
+        }
+      }
+    }
+    for (float scale : {0.125f, 0.25f, 0.4f, 0.5f}) {
+      CAPTURE(isa_name(isa));
+      CAPTURE(scale);
+      const ResizeParams p = resize_by_scale(45, 64, 3, scale, scale);
+      check_u8_resize(k, p, 45, 64, 7, 32, 0, p.out_h);
+    }
+  }
+}
+
+TEST_CASE("u8_resize_bilinear reads past the image's edge as edge replication") {
+  // Images up to 3 rows and columns short of the size resized, as BGMv2 pads to multiples of 4.
+  for (Isa isa : available_isas()) {
+    const ResizeKernels k = resize_kernels(isa);
+    for (size_t short_h : {0, 1, 3}) {
+      for (size_t short_w : {0, 2, 3}) {
+        for (float scale : {0.125f, 0.25f, 0.5f}) {
+          CAPTURE(isa_name(isa));
+          CAPTURE(short_h);
+          CAPTURE(short_w);
+          CAPTURE(scale);
+          const ResizeParams p =
+              resize_to_size(36, 52, 3, resize_output_size(36, scale), resize_output_size(52, scale));
+          check_u8_resize(k, p, 36 - short_h, 52 - short_w, 1, 0, 0, p.out_h);
+        }
+      }
+    }
+    const ResizeParams one = resize_to_size(4, 4, 3, 2, 2);
+    check_u8_resize(k, one, 1, 1, 0, 0, 0, 2);
+  }
+}
 
 TEST_CASE("resize_output_size and the by-scale / to-size parameters") {
   CHECK(resize_output_size(5, 0.4f) == 2);

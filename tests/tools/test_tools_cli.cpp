@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <unistd.h>
@@ -126,6 +127,42 @@ TEST_CASE("matte-bench: prints per-frame times and a final fps line") {
   const std::string last = last_line(r.out);
   REQUIRE(last.starts_with("fps "));
   CHECK(std::stod(last.substr(4)) > 0.0);
+}
+
+TEST_CASE("matte-bench --profile: every stage of RVM with its share of the measured frame time") {
+  const Converted c;
+  const Run r = run(run_bench, {"--model", c.model, "--width", "192", "--height", "108", "--frames", "2",
+                                "--threads", "2", "--profile"});
+  INFO(r.out, r.err);
+  REQUIRE(r.code == 0);
+  std::istringstream lines(r.out);
+  std::map<std::string, double> stage_ms;
+  double profiled_share = 0.0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("  steps by time")) break;
+    for (const char* stage : {"input", "backbone", "lraspp", "decoder", "gru", "resize", "guided filter",
+                              "full-res output", "outside the steps", "total (measured)"}) {
+      const std::string prefix = std::string("  ") + stage + " ";
+      if (!line.starts_with(prefix)) continue;
+      std::istringstream row(line.substr(prefix.size()));
+      double ms = -1, share = -1;
+      row >> ms >> share;
+      stage_ms[stage] = ms;
+      if (std::string(stage) != "total (measured)") profiled_share += share;
+    }
+  }
+  CHECK(stage_ms.size() == 10);
+  for (const auto& [stage, ms] : stage_ms) {
+    CAPTURE(stage);
+    CHECK(ms >= 0.0);
+  }
+  CHECK(stage_ms["backbone"] > 0.0);
+  CHECK(stage_ms["full-res output"] > 0.0);
+  // The stages and the time outside them add up to the measured frame (rounding of the shares).
+  CHECK(profiled_share == doctest::Approx(100.0).epsilon(0.01));
+  CHECK(r.out.find("backbone       features.15.project") != std::string::npos);
+  CHECK(r.out.find("gru            decode1.gru.ih") != std::string::npos);
+  CHECK(r.out.find("\npeak-rss-mb ") != std::string::npos);
 }
 
 TEST_CASE("matte-eval: scores a few composited ground-truth frames") {
