@@ -17,6 +17,9 @@ namespace {
 
 // Below this many multiply-adds a task costs more to schedule than it saves.
 constexpr size_t kMinTaskWork = 1 << 15;
+// Chunks per arena thread for layers split into equal chunks: a few, so the other threads take over
+// the queued chunks of one that the OS deschedules (the machine may be shared).
+constexpr size_t kChunksPerThread = 4;
 
 std::vector<float> copy_bias(std::span<const float> bias, int cout) {
   std::vector<float> b(static_cast<size_t>(cout), 0.0f);
@@ -30,6 +33,29 @@ float* workspace(size_t floats) {
   thread_local Tensor scratch;
   scratch.reshape(1, 1, static_cast<int>(floats));
   return scratch.data();
+}
+
+// Runs f(begin, end) over [0, n) in equal chunks of whole `unit`s, kChunksPerThread per arena thread
+// but none below kMinTaskWork, one task each. Unlike parallel_ranges' auto partitioning, no chunk is
+// a sliver: a GEMM re-reads all its weights per chunk and computes a partial tile in full.
+template <class F>
+void parallel_chunks(size_t n, size_t unit, size_t work_per_item, F&& f) {
+  if (n == 0) return;
+  const size_t units = (n + unit - 1) / unit;
+  const auto threads = static_cast<size_t>(tbb::this_task_arena::max_concurrency());
+  const size_t by_work = n * work_per_item / kMinTaskWork;
+  const size_t chunks = std::min({units, threads * kChunksPerThread, by_work});
+  if (threads == 1 || chunks <= 1) {
+    f(size_t{0}, n);
+    return;
+  }
+  tbb::parallel_for(
+      tbb::blocked_range<size_t>(0, chunks, 1),
+      [&](const tbb::blocked_range<size_t>& r) {
+        for (size_t i = r.begin(); i < r.end(); ++i)
+          f(units * i / chunks * unit, std::min(n, units * (i + 1) / chunks * unit));
+      },
+      tbb::simple_partitioner());
 }
 
 }  // namespace
@@ -64,7 +90,7 @@ void PointwiseConv::run(const View& in, const View& out, const float* scale, con
   p.bias = bias_.data();
   p.act = act_;
   const auto& g = gemm();
-  parallel_ranges(in.pixels(), grain_for(p.cin * p.cout), [&](size_t b, size_t e) {
+  parallel_chunks(in.pixels(), g.tile_pixels, p.cin * p.cout, [&](size_t b, size_t e) {
     g.f32_gemm(e - b, in.pixel(b), packed_.data(), residual ? residual->pixel(b) : nullptr, out.pixel(b), p);
   });
 }
@@ -88,14 +114,33 @@ DenseConv::DenseConv(int cin, int cout, int kernel, int stride, int dilation, in
 }
 
 void DenseConv::run(const View& in, const View& out) const {
-  winograd_ ? run_winograd(in, out, true) : run_direct(in, out, true);
+  winograd_ ? run_winograd(in, {&out, 1}, true) : run_direct(in, out, true);
+}
+
+void DenseConv::run(const View& in, const View& first, const View& second) const {
+  if (winograd_) {
+    const View outs[] = {first, second};
+    run_winograd(in, outs, true);
+    return;
+  }
+  // The direct kernel writes one channel range: a scratch output, copied to the two views.
+  Tensor all;
+  all.reshape(first.h, first.w, cout_);
+  run_direct(in, all.view(), true);
+  const auto n1 = static_cast<size_t>(first.channels), n2 = static_cast<size_t>(second.channels);
+  for_pixels(all.view().pixels(), n1 + n2, [&](size_t i) {
+    const float* src = all.view().pixel(i);
+    std::copy_n(src, n1, first.pixel(i));
+    std::copy_n(src + n1, n2, second.pixel(i));
+  });
 }
 
 void DenseConv::run_serial(const View& in, const View& out) const {
-  winograd_ ? run_winograd(in, out, false) : run_direct(in, out, false);
+  winograd_ ? run_winograd(in, {&out, 1}, false) : run_direct(in, out, false);
 }
 
-void DenseConv::run_winograd(const View& in, const View& out, bool parallel) const {
+void DenseConv::run_winograd(const View& in, std::span<const View> outs, bool parallel) const {
+  const View& out = outs.front();
   WinogradParams p;
   p.h = static_cast<size_t>(out.h);
   p.w = static_cast<size_t>(out.w);
@@ -115,7 +160,12 @@ void DenseConv::run_winograd(const View& in, const View& out, bool parallel) con
       const size_t t0 = i * block, n = std::min(block, tiles - t0);
       k.f32_winograd_input(p, in.data, t0, n, v);
       k.f32_winograd_gemm(p, n, v, packed_.data(), m);
-      k.f32_winograd_output(p, m, bias_.data(), t0, n, out.data);
+      size_t c0 = 0;
+      for (const View& o : outs) {
+        const auto channels = static_cast<size_t>(o.channels);
+        k.f32_winograd_output_channels(p, m, bias_.data(), t0, n, c0, channels, o.data, o.stride);
+        c0 += channels;
+      }
     }
   };
   const size_t count = (tiles + block - 1) / block;
@@ -173,7 +223,7 @@ void DepthwiseConv::run(const View& in, const View& out) const {
   p.act = act_;
   const DwConvFn fn = dwconv_for_kernel(dwconv(), static_cast<size_t>(kernel_));
   const size_t row_work = p.out_w * p.channels * static_cast<size_t>(kernel_ * kernel_);
-  parallel_ranges(p.out_h, grain_for(row_work),
+  parallel_chunks(p.out_h, 1, row_work,
                   [&](size_t b, size_t e) { fn(p, in.data, packed_.data(), bias_.data(), out.data, b, e); });
 }
 

@@ -60,6 +60,9 @@ class DenseConv {
             std::span<const float> bias, Act act);
   // out's size must be conv_output_size of in's.
   void run(const View& in, const View& out) const;
+  // The same with output channels [0, first.channels) going to first and the rest to second
+  // (first.channels + second.channels = cout): one convolution feeding two views.
+  void run(const View& in, const View& first, const View& second) const;
   // The same on the calling thread only, for work the caller already spreads over threads.
   void run_serial(const View& in, const View& out) const;
   int cin() const { return cin_; }
@@ -76,7 +79,8 @@ class DenseConv {
   std::vector<float> packed_, bias_;
 
   void run_direct(const View& in, const View& out, bool parallel) const;
-  void run_winograd(const View& in, const View& out, bool parallel) const;
+  // outs: consecutive ranges of the output channels.
+  void run_winograd(const View& in, std::span<const View> outs, bool parallel) const;
 };
 
 // Depthwise k×k convolution (groups = channels), k = 3 or 5.

@@ -11,17 +11,17 @@
 namespace matte {
 
 struct DwConvParams {
-  size_t channels;
-  size_t stride;    // 1 or 2 (any value ≥ 1 works)
-  size_t dilation;  // 1 or 2 (any value ≥ 1 works)
+  size_t channels = 0;
+  size_t stride = 1;    // 1 or 2 (any value ≥ 1 works)
+  size_t dilation = 1;  // 1 or 2 (any value ≥ 1 works)
   // Zero padding before the first row / column; bottom and right padding follow from out_h, out_w.
-  size_t pad_top, pad_left;
-  size_t in_h, in_w;
-  size_t out_h, out_w;
+  size_t pad_top = 0, pad_left = 0;
+  size_t in_h = 0, in_w = 0;
+  size_t out_h = 0, out_w = 0;
   // Distance between neighbouring pixels in floats (≥ channels): lets input and output be channel
   // slices of wider concatenated buffers.
-  size_t in_pixel_stride, out_pixel_stride;
-  Act act;
+  size_t in_pixel_stride = 0, out_pixel_stride = 0;
+  Act act = Act::none;
 };
 
 // Output pixel (y, x) of channel c, tap (ky, kx) reads input (y·stride − pad_top + ky·dilation,

@@ -22,6 +22,8 @@ struct GemmParams {
 };
 
 struct GemmKernels {
+  // Pixels of the micro-tile: a pixel range that is a multiple of it computes no padding rows.
+  size_t tile_pixels = 1;
   // Floats f32_gemm_pack writes for a [cout][cin] weight.
   size_t (*f32_gemm_packed_size)(size_t cin, size_t cout);
   // Repacks ONNX/PyTorch weights w[cout][cin] into the layout f32_gemm reads.

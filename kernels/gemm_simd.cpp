@@ -4,12 +4,16 @@
 // Packed weights: panels of NR = 2 vectors of output channels, [cin][NR] each, zero-padded; the
 // last panel is one vector wide when at most one vector of channels remains, so Cout = 40, 72, 80
 // on AVX-512 waste 8 lanes instead of 24.
+// Cout ≤ 4 takes the narrow path of gemm_narrow.hpp instead.
 #include <algorithm>
+#include <numeric>
 #include <type_traits>
 #include <utility>
 
 #include "kernels/gemm.h"
+#include "kernels/gemm_narrow.hpp"
 #include "kernels/simd_act.hpp"
+#include "kernels/simd_lanes.hpp"
 
 namespace matte {
 
@@ -24,48 +28,10 @@ constexpr size_t kGemmKc = 256;
 // Pixel block: mc×kc input floats (256 KiB) stay in L2 while every panel sweeps over them.
 constexpr size_t kGemmBlockFloats = 64 * 1024;
 
-template <size_t N, class F>
-[[gnu::always_inline]] inline void unroll(F&& f) {
-  [&]<size_t... I>(std::index_sequence<I...>) { (f(std::integral_constant<size_t, I>{}), ...); }
-  (std::make_index_sequence<N>{});
-}
-
-// Loads / stores the first n (< lane count) floats only: masked, so nothing past them is touched.
-// Internal linkage: this object is built per ISA, and the linker must not swap in the other copy.
-namespace {
-__m256i avx2_first_mask(size_t n) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-}  // namespace
-
-template <class Arch>
-xsimd::batch<float, Arch> load_first(const float* p, size_t n) {
-  if constexpr (std::is_same_v<Arch, Avx512Arch>) {
-    return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p);
-  } else {
-    return _mm256_maskload_ps(p, avx2_first_mask(n));
-  }
-}
-
-template <class Arch>
-void store_first(float* p, xsimd::batch<float, Arch> x, size_t n) {
-  if constexpr (std::is_same_v<Arch, Avx512Arch>) {
-    _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), x);
-  } else {
-    _mm256_maskstore_ps(p, avx2_first_mask(n), x);
-  }
-}
-
 // Valid lanes of vector v in a tile row of ncols channels.
 template <size_t L>
 inline size_t lanes(size_t ncols, size_t v) {
   return ncols > v * L ? std::min(L, ncols - v * L) : 0;
-}
-
-template <class Arch>
-xsimd::batch<float, Arch> load_lanes(const float* p, size_t n) {
-  using B = xsimd::batch<float, Arch>;
-  return n == B::size ? B::load_unaligned(p) : load_first<Arch>(p, n);
 }
 
 struct TileArgs {
@@ -94,7 +60,7 @@ void gemm_tile(const TileArgs& t) {
     B init[NV];
     unroll<NV>([&](auto v) {
       const size_t n = lanes<L>(t.ncols, v);
-      init[v] = t.bias && n ? load_lanes<Arch>(t.bias + v * L, n) : B(0.0f);
+      init[v] = t.bias && n ? load_n<Arch>(t.bias + v * L, n) : B(0.0f);
     });
     unroll<MR>([&](auto r) { unroll<NV>([&](auto v) { acc[r][v] = init[v]; }); });
   } else {
@@ -102,7 +68,7 @@ void gemm_tile(const TileArgs& t) {
       const float* crow = t.c + std::min<size_t>(r, t.m - 1) * t.c_stride;
       unroll<NV>([&](auto v) {
         const size_t n = lanes<L>(t.ncols, v);
-        acc[r][v] = n ? load_lanes<Arch>(crow + v * L, n) : B(0.0f);
+        acc[r][v] = n ? load_n<Arch>(crow + v * L, n) : B(0.0f);
       });
     });
   }
@@ -124,19 +90,16 @@ void gemm_tile(const TileArgs& t) {
       B x = acc[r][v];
       if (t.last) {
         x = act_apply<A>(x);
-        if (t.residual) x += load_lanes<Arch>(t.residual + r * t.res_stride + v * L, n);
+        if (t.residual) x += load_n<Arch>(t.residual + r * t.res_stride + v * L, n);
       }
-      if (n == L) {
-        x.store_unaligned(crow + v * L);
-      } else {
-        store_first<Arch>(crow + v * L, x, n);
-      }
+      store_n<Arch>(crow + v * L, x, n);
     });
   });
 }
 
 template <class Arch>
 size_t f32_gemm_packed_size(size_t cin, size_t cout) {
+  if (cout <= kNarrowCout) return narrow_packed_size<Arch>(cin);
   constexpr size_t L = xsimd::batch<float, Arch>::size, NR = 2 * L;
   const size_t full = cout / NR * NR, rem = cout - full;
   return cin * (full + (rem == 0 ? 0 : rem <= L ? L : NR));
@@ -144,6 +107,7 @@ size_t f32_gemm_packed_size(size_t cin, size_t cout) {
 
 template <class Arch>
 void f32_gemm_pack(size_t cin, size_t cout, const float* w, float* packed) {
+  if (cout <= kNarrowCout) return narrow_pack<Arch>(cin, cout, w, packed);
   constexpr size_t L = xsimd::batch<float, Arch>::size, NR = 2 * L;
   for (size_t col0 = 0; col0 < cout; col0 += NR) {
     const size_t pw = cout - col0 <= L ? L : NR;
@@ -159,9 +123,13 @@ void gemm_run(size_t p, const float* in, const float* packed, const float* resid
   constexpr size_t L = B::size, NR = 2 * L, MR = kGemmMr<Arch>;
   alignas(64) float scaled[kGemmKc * NR];
   const size_t cin = prm.cin, cout = prm.cout;
+  if (p == 0) return;
   for (size_t k0 = 0; k0 < cin; k0 += kGemmKc) {
     const size_t kc = std::min(kGemmKc, cin - k0);
-    const size_t mc = std::max(MR, kGemmBlockFloats / kc / MR * MR);
+    // Equal pixel blocks of whole tiles, so no block is a sliver that reloads every weight slice.
+    const size_t mc_max = std::max(MR, kGemmBlockFloats / kc / MR * MR);
+    const size_t blocks = (p + mc_max - 1) / mc_max;
+    const size_t mc = ((p + blocks - 1) / blocks + MR - 1) / MR * MR;
     for (size_t i0 = 0; i0 < p; i0 += mc) {
       const size_t i1 = std::min(p, i0 + mc);
       for (size_t col0 = 0; col0 < cout; col0 += NR) {
@@ -191,10 +159,12 @@ void gemm_run(size_t p, const float* in, const float* packed, const float* resid
           t.a = in + i * prm.in_stride + k0;
           t.c = out + i * prm.out_stride + col0;
           t.residual = residual ? residual + i * prm.res_stride + col0 : nullptr;
-          if (pw == NR) {
-            gemm_tile<Arch, MR, 2, A>(t);
+          // A single pixel (squeeze-excitation's fully connected layers) would make a full tile
+          // compute MR copies of it.
+          if (t.m == 1) {
+            pw == NR ? gemm_tile<Arch, 1, 2, A>(t) : gemm_tile<Arch, 1, 1, A>(t);
           } else {
-            gemm_tile<Arch, MR, 1, A>(t);
+            pw == NR ? gemm_tile<Arch, MR, 2, A>(t) : gemm_tile<Arch, MR, 1, A>(t);
           }
         }
       }
@@ -205,7 +175,13 @@ void gemm_run(size_t p, const float* in, const float* packed, const float* resid
 template <class Arch>
 void f32_gemm(size_t p, const float* in, const float* packed, const float* residual, float* out,
               const GemmParams& prm) {
-  with_act(prm.act, [&](auto tag) { gemm_run<Arch, decltype(tag)::value>(p, in, packed, residual, out, prm); });
+  with_act(prm.act, [&](auto tag) {
+    constexpr Act A = decltype(tag)::value;
+    if (prm.cout <= kNarrowCout)
+      gemm_narrow<Arch, A>(p, in, packed, residual, out, prm);
+    else
+      gemm_run<Arch, A>(p, in, packed, residual, out, prm);
+  });
 }
 
 template <class Arch>
@@ -227,7 +203,8 @@ size_t f32_fma_peak(size_t iterations, float* sink) {
 
 template <class Arch>
 GemmKernels gemm_table() {
-  return {simd::f32_gemm_packed_size<Arch>, simd::f32_gemm_pack<Arch>, simd::f32_gemm<Arch>, simd::f32_fma_peak<Arch>};
+  return {std::lcm(simd::kGemmMr<Arch>, simd::kNarrowPixels), simd::f32_gemm_packed_size<Arch>,
+          simd::f32_gemm_pack<Arch>, simd::f32_gemm<Arch>, simd::f32_fma_peak<Arch>};
 }
 
 template GemmKernels gemm_table<MATTE_ARCH>();

@@ -1,13 +1,15 @@
-// Channel loops for *_simd.cpp: full xsimd batches, then 8- and 4-lane AVX/SSE vectors, then
-// scalars, so short channel counts (3, 4, 40 on AVX-512) stay mostly vectorised without touching
-// memory past the end. Everything here has internal linkage because this header is compiled once
-// per ISA flag set and the copies must not be merged by the linker.
+// Helpers for *_simd.cpp: channel loops over full xsimd batches, then 8- and 4-lane AVX/SSE
+// vectors, then scalars, so short channel counts (3, 4, 40 on AVX-512) stay mostly vectorised
+// without touching memory past the end; masked loads and stores of a vector's first lanes;
+// compile-time unrolling. Everything here has internal linkage because this header is compiled
+// once per ISA flag set and the copies must not be merged by the linker.
 #pragma once
 
 #include <immintrin.h>
 
 #include <cmath>
 #include <cstddef>
+#include <utility>
 
 #include <xsimd/xsimd.hpp>
 
@@ -78,6 +80,57 @@ inline void for_lanes(size_t n, F&& f) {
     }
   }
   for (; c < n; ++c) f(Lanes1{}, c);
+}
+
+// f(integral_constant<size_t, i>) for i = 0..N-1, unrolled, so register arrays stay in registers.
+template <size_t N, class F>
+[[gnu::always_inline]] inline void unroll(F&& f) {
+  [&]<size_t... I>(std::index_sequence<I...>) { (f(std::integral_constant<size_t, I>{}), ...); }
+  (std::make_index_sequence<N>{});
+}
+
+// The first n lanes' mask for AVX masked loads and stores (n ≤ 8, or ≤ 4 for the 128-bit forms).
+inline __m256i avx_first_mask(size_t n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// Loads / stores the first n (≤ lane count) floats of a vector: masked below a full vector, so
+// nothing past them is touched; the loaded lanes past n are zero.
+template <class Arch>
+xsimd::batch<float, Arch> load_n(const float* p, size_t n) {
+  using B = xsimd::batch<float, Arch>;
+  if (n == B::size) return B::load_unaligned(p);
+  if constexpr (B::size == 16) {
+    return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p);
+  } else {
+    static_assert(B::size == 8);
+    return _mm256_maskload_ps(p, avx_first_mask(n));
+  }
+}
+
+template <class Arch>
+void store_n(float* p, xsimd::batch<float, Arch> x, size_t n) {
+  using B = xsimd::batch<float, Arch>;
+  if (n == B::size) {
+    x.store_unaligned(p);
+  } else if constexpr (B::size == 16) {
+    _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), x);
+  } else {
+    static_assert(B::size == 8);
+    _mm256_maskstore_ps(p, avx_first_mask(n), x);
+  }
+}
+
+// 128-bit forms (n ≤ 4).
+inline __m128 load_n4(const float* p, size_t n) {
+  return n == 4 ? _mm_loadu_ps(p) : _mm_maskload_ps(p, _mm256_castsi256_si128(avx_first_mask(n)));
+}
+
+inline void store_n4(float* p, __m128 x, size_t n) {
+  if (n == 4)
+    _mm_storeu_ps(p, x);
+  else
+    _mm_maskstore_ps(p, _mm256_castsi256_si128(avx_first_mask(n)), x);
 }
 
 }  // namespace

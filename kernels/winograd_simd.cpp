@@ -8,6 +8,7 @@
 
 #include "kernels/conv.h"
 #include "kernels/simd_act.hpp"
+#include "kernels/simd_lanes.hpp"
 #include "kernels/winograd.h"
 
 namespace matte {
@@ -21,29 +22,6 @@ constexpr size_t kT = kWinogradTile, kW = kWinogradWindow;
 
 template <class Arch>
 using Batch = xsimd::batch<float, Arch>;
-
-template <class Arch>
-Batch<Arch> load_n(const float* p, size_t n) {
-  if (n == Batch<Arch>::size) return Batch<Arch>::load_unaligned(p);
-  if constexpr (std::is_same_v<Arch, Avx512Arch>) {
-    return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p);
-  } else {
-    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    return _mm256_maskload_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), lane));
-  }
-}
-
-template <class Arch>
-void store_n(float* p, Batch<Arch> x, size_t n) {
-  if (n == Batch<Arch>::size) {
-    x.store_unaligned(p);
-  } else if constexpr (std::is_same_v<Arch, Avx512Arch>) {
-    _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), x);
-  } else {
-    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    _mm256_maskstore_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), lane), x);
-  }
-}
 
 // r = Bᵀ d along one axis of the 6×6 window (d with element stride s, r with stride rs).
 template <class B>
@@ -195,15 +173,36 @@ void gemm_panel(size_t tiles, size_t cin, const float* a, size_t a_stride, const
     gemm_tile<Arch, MR, NV, L>(std::min(MR, tiles - t), cin, a + t * a_stride, a_stride, w, c + t * c_stride, c_stride);
 }
 
-// One tile's outputs for channels [c, c + n) from its 36 vectors at mb, to out (pixel (0, 0) plus
-// c). Full tiles have all 4×4 pixels inside the image, Full vectors need no mask. Not inlined, for
-// the same reason as input_tile. The pragma: GCC 12 bug 105593 (see kernels/CMakeLists.txt) also
-// shows as -Wuninitialized in avx512fintrin.h once the activations are inlined here.
+// Lanes [k, L) moved down to [0, L − k); the lanes above are unspecified.
+template <class B>
+B shift_down(B x, size_t k) {
+  const auto step = static_cast<int>(k);
+  if constexpr (B::size == 16) {
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    return _mm512_permutexvar_ps(_mm512_add_epi32(_mm512_set1_epi32(step), lane), x);
+  } else {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_permutevar8x32_ps(x, _mm256_add_epi32(_mm256_set1_epi32(step), lane));
+  }
+}
+
+// Where one vector of m's channels goes: its lanes [shift, shift + n) to out (pixel (0, 0) of the
+// tile); the bias vector's first `valid` lanes are real channels.
+struct TileOut {
+  float* out = nullptr;
+  size_t row = 0, pixel = 0;
+  size_t n = 0, shift = 0, valid = 0;
+};
+
+// One tile's outputs for one vector of channels from its 36 vectors at mb. Full tiles have all
+// 4×4 pixels inside the image, Full vectors need no mask, Shift ones start mid-vector (a view that
+// begins at a channel that is no multiple of L). Not inlined, for the same reason as input_tile.
+// The pragma: GCC 12 bug 105593 (see kernels/CMakeLists.txt) also shows as -Wuninitialized in
+// avx512fintrin.h once the activations are inlined here.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
-template <class Arch, Act A, bool FullTile, bool Full>
-[[gnu::noinline]] void output_tile(const float* mb, const float* bias, size_t n, size_t rows, size_t cols,
-                                   float* out, size_t row, size_t pixel) {
+template <class Arch, Act A, bool FullTile, bool Full, bool Shift>
+[[gnu::noinline]] void output_tile(const float* mb, const float* bias, size_t rows, size_t cols, const TileOut& to) {
   using B = Batch<Arch>;
   B s[kT * kW];
 #pragma GCC unroll 6
@@ -213,7 +212,7 @@ template <class Arch, Act A, bool FullTile, bool Full>
     for (size_t i = 0; i < kW; ++i) x[i] = B::load_unaligned(mb + (i * kW + j) * B::size);
     output_1d(x, 1, s + j, kW);
   }
-  const B b = Full ? B::load_unaligned(bias) : load_n<Arch>(bias, n);
+  const B b = Full ? B::load_unaligned(bias) : load_n<Arch>(bias, to.valid);
   B o[kT * kT];
 #pragma GCC unroll 4
   for (size_t a = 0; a < kT; ++a) output_1d(s + a * kW, 1, o + a * kT, 1);
@@ -224,33 +223,43 @@ template <class Arch, Act A, bool FullTile, bool Full>
 #pragma GCC unroll 4
     for (size_t x = 0; x < kT; ++x) {
       if (!FullTile && x >= cols) break;
+      float* dst = to.out + a * to.row + x * to.pixel;
       if (Full)
-        o[a * kT + x].store_unaligned(out + a * row + x * pixel);
+        o[a * kT + x].store_unaligned(dst);
       else
-        store_n<Arch>(out + a * row + x * pixel, o[a * kT + x], n);
+        store_n<Arch>(dst, Shift ? shift_down(o[a * kT + x], to.shift) : o[a * kT + x], to.n);
     }
   }
 }
 #pragma GCC diagnostic pop
 
+// Channels [c0, c0 + n) of m to channels 0..n-1 of output.
 template <class Arch, Act A>
 void output_tiles(const WinogradParams& p, const float* m, const float* bias, size_t tile0, size_t tiles,
-                  float* output) {
-  using B = Batch<Arch>;
-  const size_t tiles_x = winograd_tiles_x(p), tile_floats = winograd_tile_floats(p.cout, B::size);
-  const size_t row = p.w * p.out_stride, pixel = p.out_stride;
+                  size_t c0, size_t n, float* output, size_t out_stride) {
+  constexpr size_t L = Batch<Arch>::size;
+  const size_t tiles_x = winograd_tiles_x(p), tile_floats = winograd_tile_floats(p.cout, L);
+  TileOut to;
+  to.row = p.w * out_stride;
+  to.pixel = out_stride;
   for (size_t t = 0; t < tiles; ++t) {
     const size_t y0 = (tile0 + t) / tiles_x * kT, x0 = (tile0 + t) % tiles_x * kT;
     const size_t rows = std::min(kT, p.h - y0), cols = std::min(kT, p.w - x0);
     const bool full_tile = rows == kT && cols == kT;
-    const float* mb = m + t * tile_floats;
-    float* out = output + y0 * row + x0 * pixel;
-    for (size_t c = 0; c < p.cout; c += B::size, mb += kWinogradPoints * B::size) {
-      const size_t n = std::min(B::size, p.cout - c);
-      if (full_tile && n == B::size)
-        output_tile<Arch, A, true, true>(mb, bias + c, n, rows, cols, out + c, row, pixel);
+    float* out = output + y0 * to.row + x0 * to.pixel;
+    for (size_t c = c0; c < c0 + n; c += to.n) {
+      const size_t vc = c / L * L;  // the vector's first channel
+      const float* mb = m + t * tile_floats + vc * kWinogradPoints;
+      to.shift = c - vc;
+      to.n = std::min(L - to.shift, c0 + n - c);
+      to.valid = std::min(L, p.cout - vc);
+      to.out = out + (c - c0);
+      if (to.shift != 0)
+        output_tile<Arch, A, false, false, true>(mb, bias + vc, rows, cols, to);
+      else if (full_tile && to.n == L)
+        output_tile<Arch, A, true, true, false>(mb, bias + vc, rows, cols, to);
       else
-        output_tile<Arch, A, false, false>(mb, bias + c, n, rows, cols, out + c, row, pixel);
+        output_tile<Arch, A, false, false, false>(mb, bias + vc, rows, cols, to);
     }
   }
 }
@@ -325,17 +334,26 @@ void f32_winograd_gemm(const WinogradParams& p, size_t tiles, const float* v, co
 }
 
 template <class Arch>
+void f32_winograd_output_channels(const WinogradParams& p, const float* m, const float* bias, size_t tile0,
+                                  size_t tiles, size_t c0, size_t n, float* output, size_t out_stride) {
+  with_act(p.act, [&](auto tag) {
+    output_tiles<Arch, decltype(tag)::value>(p, m, bias, tile0, tiles, c0, n, output, out_stride);
+  });
+}
+
+template <class Arch>
 void f32_winograd_output(const WinogradParams& p, const float* m, const float* bias, size_t tile0, size_t tiles,
                          float* output) {
-  with_act(p.act, [&](auto tag) { output_tiles<Arch, decltype(tag)::value>(p, m, bias, tile0, tiles, output); });
+  f32_winograd_output_channels<Arch>(p, m, bias, tile0, tiles, 0, p.cout, output, p.out_stride);
 }
 
 }  // namespace simd
 
 template <class Arch>
 WinogradKernels winograd_table() {
-  return {xsimd::batch<float, Arch>::size, simd::f32_winograd_packed_size<Arch>, simd::pack_f32_winograd<Arch>,
-          simd::f32_winograd_input<Arch>,  simd::f32_winograd_gemm<Arch>,        simd::f32_winograd_output<Arch>};
+  return {xsimd::batch<float, Arch>::size,     simd::f32_winograd_packed_size<Arch>, simd::pack_f32_winograd<Arch>,
+          simd::f32_winograd_input<Arch>,        simd::f32_winograd_gemm<Arch>,        simd::f32_winograd_output<Arch>,
+          simd::f32_winograd_output_channels<Arch>};
 }
 
 template WinogradKernels winograd_table<MATTE_ARCH>();

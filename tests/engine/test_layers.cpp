@@ -11,6 +11,8 @@
 #include "engine/layers.h"
 #include "engine/tensor.h"
 #include "kernels/conv.h"
+#include "kernels/dwconv.h"
+#include "kernels/gemm.h"
 
 namespace matte {
 namespace {
@@ -153,6 +155,174 @@ TEST_CASE("DenseConv gives the same bits on one thread, two threads and run_seri
       CHECK(same_bits(b.run(false), b_serial));
       CHECK(same_bits(a.run(false), a_serial));
     });
+  }
+}
+
+TEST_CASE("DenseConv writes the same bits into two views as into one") {
+  // RVM's decoder convolutions feed the two halves of a ConvGRU buffer; splits at channels that are
+  // and are not multiples of the vector width, Winograd and direct shapes.
+  struct Split {
+    Case c;
+    int first;
+  };
+  const Split cases[] = {{{17, 30, 171, 80, 3, 1, 1, 1, 0, 0, Act::relu}, 40},
+                         {{34, 60, 91, 40, 3, 1, 1, 1, 0, 0, Act::relu}, 20},
+                         {{9, 13, 64, 32, 3, 1, 1, 1, 0, 0, Act::relu}, 16},
+                         {{6, 7, 19, 37, 3, 1, 1, 1, 0, 0, Act::tanh}, 5},
+                         {{6, 7, 19, 37, 3, 1, 1, 1, 0, 0, Act::none}, 33},
+                         {{9, 14, 6, 24, 3, 2, 1, 1, 0, 0, Act::relu6}, 10}};
+  for (const Split& sp : cases) {
+    CAPTURE(describe(sp.c));
+    CAPTURE(sp.first);
+    const Fixture f(sp.c);
+    const auto whole = f.run(false);
+    // The halves land in one buffer laid out [gap | first | gap | second | gap], as in the GRU's.
+    const int second = sp.c.cout - sp.first, stride = sp.c.cout + 7;
+    Tensor buf;
+    buf.reshape(f.out_h, f.out_w, stride);
+    std::fill_n(buf.data(), buf.size(), std::nanf(""));
+    const View a = buf.slice(2, sp.first), b = buf.slice(sp.first + 5, second);
+    for (int threads : {1, 2}) tbb::task_arena(threads).execute([&] { f.conv.run(f.in, a, b); });
+    for (size_t i = 0; i < size_t(f.out_h * f.out_w); ++i)
+      for (int ch = 0; ch < stride; ++ch) {
+        const float got = buf.data()[i * size_t(stride) + size_t(ch)];
+        const bool in_a = ch >= 2 && ch < 2 + sp.first, in_b = ch >= sp.first + 5 && ch < sp.first + 5 + second;
+        if (!in_a && !in_b) {
+          REQUIRE(std::isnan(got));
+          continue;
+        }
+        const int oc = in_a ? ch - 2 : sp.first + ch - (sp.first + 5);
+        const float want = whole[i * size_t(sp.c.cout) + size_t(oc)];
+        if (std::memcmp(&got, &want, sizeof got) != 0) {
+          CAPTURE(i);
+          CAPTURE(ch);
+          REQUIRE(got == want);
+        }
+      }
+  }
+}
+
+namespace {
+
+// A buffer of h·w pixels of `stride` floats, random where a layer reads and NaN elsewhere.
+Tensor filled(int h, int w, int stride, uint32_t seed, bool poison) {
+  Tensor t;
+  t.reshape(h, w, stride);
+  const auto values = random_floats(t.size(), seed);
+  for (size_t i = 0; i < t.size(); ++i) t.data()[i] = poison ? std::nanf("") : values[i];
+  return t;
+}
+
+// Largest difference; the gaps around the slice must still be NaN.
+float slice_error(const Tensor& got, const View& slice, const std::vector<float>& want) {
+  const size_t stride = slice.stride, offset = size_t(slice.data - got.data());
+  float err = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    const size_t ch = i % stride;
+    if (ch < offset || ch >= offset + size_t(slice.channels)) {
+      REQUIRE(std::isnan(got.data()[i]));
+      continue;
+    }
+    err = std::max(err, std::fabs(got.data()[i] - want[i / stride * size_t(slice.channels) + ch - offset]));
+  }
+  return err;
+}
+
+}  // namespace
+
+TEST_CASE("PointwiseConv matches the reference GEMM and gives the same bits on one and two threads") {
+  // The backbone's small layers (split into chunks of whole micro-tiles), squeeze-excitation
+  // scales, residuals, the narrow Cout ≤ 4 path, and channel slices on every side.
+  struct Pw {
+    int h, w, cin, cout;
+    bool scale, residual;
+  };
+  const Pw cases[] = {{17, 30, 240, 80, false, false}, {17, 30, 672, 112, true, true}, {17, 30, 960, 160, true, false},
+                      {34, 60, 40, 120, false, true},   {135, 24, 16, 4, false, false}, {7, 9, 24, 3, true, true},
+                      {1, 1, 960, 240, false, false},   {3, 5, 16, 16, false, true}};
+  uint32_t seed = 40;
+  for (const Pw& c : cases) {
+    CAPTURE(c.h);
+    CAPTURE(c.w);
+    CAPTURE(c.cin);
+    CAPTURE(c.cout);
+    seed += 4;
+    const auto weights = random_floats(size_t(c.cin * c.cout), seed);
+    const auto bias = random_floats(size_t(c.cout), seed + 1);
+    const auto scale = random_floats(size_t(c.cin), seed + 2);
+    const PointwiseConv conv(c.cin, c.cout, weights, bias, Act::hardswish);
+    const Tensor in_buf = filled(c.h, c.w, c.cin + 3, seed + 3, false);
+    const Tensor res_buf = filled(c.h, c.w, c.cout + 2, seed + 4, false);
+    const View in = in_buf.slice(1, c.cin), res = res_buf.slice(2, c.cout);
+
+    GemmParams p;
+    p.cin = size_t(c.cin), p.cout = size_t(c.cout);
+    p.in_stride = in.stride, p.out_stride = size_t(c.cout), p.res_stride = res.stride;
+    p.scale = c.scale ? scale.data() : nullptr;
+    p.bias = bias.data();
+    p.act = Act::hardswish;
+    std::vector<float> want(in.pixels() * size_t(c.cout));
+    ref::f32_gemm(in.pixels(), in.data, weights.data(), c.residual ? res.data : nullptr, want.data(), p);
+
+    std::vector<float> first;
+    for (int threads : {1, 2}) {
+      CAPTURE(threads);
+      Tensor out_buf = filled(c.h, c.w, c.cout + 5, 0, true);
+      const View out = out_buf.slice(4, c.cout);
+      tbb::task_arena(threads).execute(
+          [&] { conv.run(in, out, c.scale ? scale.data() : nullptr, c.residual ? &res : nullptr); });
+      CHECK(slice_error(out_buf, out, want) <= 1e-4f * (1.0f + float(c.cin) / 64.0f));
+      const std::vector<float> bits(out_buf.data(), out_buf.data() + out_buf.size());
+      if (first.empty()) first = bits;
+      CHECK(same_bits(bits, first));
+    }
+  }
+}
+
+TEST_CASE("DepthwiseConv matches the reference and gives the same bits on one and two threads") {
+  struct Dw {
+    int h, w, channels, kernel, stride, dilation;
+  };
+  const Dw cases[] = {{17, 30, 960, 5, 1, 2}, {17, 30, 200, 3, 1, 1}, {68, 120, 72, 5, 2, 1},
+                      {135, 40, 64, 3, 2, 1}, {5, 3, 24, 3, 1, 1},    {1, 1, 16, 5, 1, 2}};
+  uint32_t seed = 80;
+  for (const Dw& c : cases) {
+    CAPTURE(c.h);
+    CAPTURE(c.w);
+    CAPTURE(c.channels);
+    CAPTURE(c.kernel);
+    seed += 3;
+    const int pad = (c.kernel - 1) * c.dilation / 2;
+    const auto weights = random_floats(size_t(c.channels * c.kernel * c.kernel), seed);
+    const auto bias = random_floats(size_t(c.channels), seed + 1);
+    const DepthwiseConv conv(c.channels, c.kernel, c.stride, c.dilation, pad, weights, bias, Act::relu6);
+    const Tensor in_buf = filled(c.h, c.w, c.channels + 1, seed + 2, false);
+    const View in = in_buf.slice(1, c.channels);
+    const int oh = conv_output_size(c.h, c.kernel, c.stride, c.dilation, pad);
+    const int ow = conv_output_size(c.w, c.kernel, c.stride, c.dilation, pad);
+
+    DwConvParams p;
+    p.channels = size_t(c.channels), p.stride = size_t(c.stride), p.dilation = size_t(c.dilation);
+    p.pad_top = p.pad_left = size_t(pad);
+    p.in_h = size_t(c.h), p.in_w = size_t(c.w), p.out_h = size_t(oh), p.out_w = size_t(ow);
+    p.in_pixel_stride = in.stride, p.out_pixel_stride = size_t(c.channels), p.act = Act::relu6;
+    std::vector<float> packed(dwconv_packed_size(p.channels, size_t(c.kernel)));
+    dwconv_pack(p.channels, size_t(c.kernel), weights.data(), packed.data());
+    std::vector<float> want(size_t(oh * ow * c.channels));
+    dwconv_for_kernel(dwconv_kernels(Isa::scalar), size_t(c.kernel))(p, in.data, packed.data(), bias.data(),
+                                                                      want.data(), 0, p.out_h);
+
+    std::vector<float> first;
+    for (int threads : {1, 2}) {
+      CAPTURE(threads);
+      Tensor out_buf = filled(oh, ow, c.channels + 2, 0, true);
+      const View out = out_buf.slice(0, c.channels);
+      tbb::task_arena(threads).execute([&] { conv.run(in, out); });
+      CHECK(slice_error(out_buf, out, want) <= 1e-5f);
+      const std::vector<float> bits(out_buf.data(), out_buf.data() + out_buf.size());
+      if (first.empty()) first = bits;
+      CHECK(same_bits(bits, first));
+    }
   }
 }
 

@@ -191,6 +191,33 @@ TEST_CASE("dwconv matches the reference at network channel counts") {
   }
 }
 
+TEST_CASE("dwconv matches the reference on rows wide enough for whole pixel groups") {
+  // Interior groups, clipped border groups and the overlapping last group of each row, for the
+  // stride and dilation pairs the kernels specialise and for others (stride 3, stride 2 with
+  // dilation 2) that take the per-pixel loop.
+  uint32_t seed = 500;
+  for (Isa isa : test::vector_isas())
+    for (size_t kernel : {3, 5})
+      for (auto [stride, dilation] : {std::pair<size_t, size_t>{1, 1}, {2, 1}, {1, 2}, {2, 2}, {3, 1}})
+        for (size_t w : {8, 9, 16, 23, 37, 61})
+          for (size_t c : {5, 16, 24}) {
+            ++seed;
+            CAPTURE(isa_name(isa));
+            CAPTURE(kernel);
+            CAPTURE(stride);
+            CAPTURE(dilation);
+            CAPTURE(w);
+            CAPTURE(c);
+            const size_t pad = (kernel - 1) * dilation / 2;
+            DwConvParams p{.channels = c, .stride = stride, .dilation = dilation, .pad_top = pad, .pad_left = pad,
+                           .in_h = 6, .in_w = w, .out_h = 0, .out_w = 0, .in_pixel_stride = c + seed % 3,
+                           .out_pixel_stride = c + seed % 2, .act = kActs[seed % kActs.size()]};
+            p.out_h = out_extent(p.in_h, pad, 0, kernel, stride, dilation);
+            p.out_w = out_extent(p.in_w, pad, 0, kernel, stride, dilation);
+            compare(isa, kernel, p, seed, 0, 2, p.out_h, seed % 4 != 0);
+          }
+}
+
 TEST_CASE("dwconv as the guided filter's 3x3 box filter") {
   // C = 4, weights 1/9, no bias, pad 1: every output is the zero-padded 3×3 mean.
   const size_t h = 7, w = 6, c = 4;

@@ -150,13 +150,35 @@ TEST_CASE("f32_gemm matches the reference on large pixel blocks and row sub-rang
   for (Isa isa : test::vector_isas()) {
     check_gemm(isa, GemmCase{5000, 16, 24, 0, 0, 0, false, true, false, Act::relu});
     check_gemm(isa, GemmCase{5000, 24, 4, 8, 12, 0, false, true, false, Act::sigmoid});
-    for (auto [p0, p1] : {std::pair<size_t, size_t>{0, 1}, {7, 38}, {49, 50}, {13, 14}}) {
+    check_gemm(isa, GemmCase{9, 24, 4, 0, 0, 0, false, true, false, Act::none, 3, 3});
+    for (auto [p0, p1] : {std::pair<size_t, size_t>{0, 1}, {7, 38}, {49, 50}, {13, 14}, {20, 20}}) {
       GemmCase c{50, 19, 33, 2, 5, 1, true, true, true, Act::hardswish};
       c.p0 = p0;
       c.p1 = p1;
       check_gemm(isa, c);
     }
   }
+}
+
+TEST_CASE("f32_gemm matches the reference with at most 4 output channels") {
+  // The narrow path: Cin tails of every size against the vector width, pixel counts around its
+  // 8-pixel steps, slices, and every option.
+  size_t i = 0;
+  for (Isa isa : test::vector_isas())
+    for (size_t cout : {1, 2, 3, 4})
+      for (size_t cin : {1, 3, 4, 5, 8, 9, 15, 16, 17, 24, 31, 40, 64})
+        for (size_t p : {1, 7, 8, 9, 16, 21}) {
+          GemmCase c{p, cin, cout};
+          c.in_pad = i % 3 == 0 ? 0 : 3;
+          c.out_pad = i % 2 == 0 ? 0 : 2;
+          c.res_pad = i % 5 == 0 ? 0 : 1;
+          c.scale = i % 2 == 1;
+          c.bias = i % 3 != 0;
+          c.residual = i % 4 < 2;
+          c.act = kActs[i % kActs.size()];
+          check_gemm(isa, c);
+          ++i;
+        }
 }
 
 TEST_CASE("f32_fma_peak counts its work") {
