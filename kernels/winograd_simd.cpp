@@ -131,8 +131,11 @@ template <class B, size_t MR, size_t NV>
   }
 }
 
+// zero_rest: the panel starts a block, so lanes [V, L) of each slot it stores are zeroed (a later
+// panel of the same block overwrites them).
 template <class Arch, size_t MR, size_t NV, size_t L>
-void gemm_tile(size_t mr, size_t cin, const float* a, size_t a_stride, const float* w, float* c, size_t c_stride) {
+void gemm_tile(size_t mr, size_t cin, const float* a, size_t a_stride, const float* w, float* c, size_t c_stride,
+               bool zero_rest) {
   using B = Batch<Arch>;
   constexpr size_t V = B::size, W = NV * V, block = kWinogradPoints * L;
   B acc[MR][NV];
@@ -157,7 +160,8 @@ void gemm_tile(size_t mr, size_t cin, const float* a, size_t a_stride, const flo
       if (r < mr) {
         float* slot = c + r * c_stride + v * block;
         acc[r][v].store_unaligned(slot);
-        if constexpr (V < L) B(0.0f).store_unaligned(slot + V);
+        if constexpr (V < L)
+          if (zero_rest) B(0.0f).store_unaligned(slot + V);
       }
 }
 
@@ -168,9 +172,10 @@ using Narrow = std::conditional_t<Batch<Arch>::size == 16, Avx2Arch, Arch>;
 
 template <class Arch, size_t MR, size_t NV, size_t L>
 void gemm_panel(size_t tiles, size_t cin, const float* a, size_t a_stride, const float* w, float* c,
-                size_t c_stride) {
+                size_t c_stride, bool zero_rest) {
   for (size_t t = 0; t < tiles; t += MR)
-    gemm_tile<Arch, MR, NV, L>(std::min(MR, tiles - t), cin, a + t * a_stride, a_stride, w, c + t * c_stride, c_stride);
+    gemm_tile<Arch, MR, NV, L>(std::min(MR, tiles - t), cin, a + t * a_stride, a_stride, w, c + t * c_stride, c_stride,
+                               zero_rest);
 }
 
 // Lanes [k, L) moved down to [0, L − k); the lanes above are unspecified.
@@ -322,13 +327,16 @@ void f32_winograd_gemm(const WinogradParams& p, size_t tiles, const float* v, co
     const float* w = packed + k * per_point;
     for (size_t col0 = 0, width = 0; col0 < p.cout; col0 += width, w += width * p.cin) {
       width = conv_panel_width(kPanel<Arch>, p.cout - col0);
-      float* c = m + col0 * kWinogradPoints + k * L;
+      // A narrow tail panel may start mid-block (cout 28 = 16 + 8 + 8 on AVX-512): block, point, lane.
+      float* c = m + (col0 / L) * kWinogradPoints * L + k * L + col0 % L;
+      const bool zero_rest = col0 % L == 0;
       if (width == 2 * L)
-        gemm_panel<Arch, kGemmRows<Arch, 2>, 2, L>(tiles, p.cin, a, a_stride, w, c, c_stride);
+        gemm_panel<Arch, kGemmRows<Arch, 2>, 2, L>(tiles, p.cin, a, a_stride, w, c, c_stride, zero_rest);
       else if (width == L)
-        gemm_panel<Arch, kGemmRows<Arch, 1>, 1, L>(tiles, p.cin, a, a_stride, w, c, c_stride);
+        gemm_panel<Arch, kGemmRows<Arch, 1>, 1, L>(tiles, p.cin, a, a_stride, w, c, c_stride, zero_rest);
       else
-        gemm_panel<Narrow<Arch>, kGemmRows<Narrow<Arch>, 1>, 1, L>(tiles, p.cin, a, a_stride, w, c, c_stride);
+        gemm_panel<Narrow<Arch>, kGemmRows<Narrow<Arch>, 1>, 1, L>(tiles, p.cin, a, a_stride, w, c, c_stride,
+                                                                    zero_rest);
     }
   }
 }

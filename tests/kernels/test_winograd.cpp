@@ -199,7 +199,7 @@ TEST_CASE("f32_winograd_gemm matches the reference") {
     const WinogradKernels k = winograd_kernels(isa);
     for (size_t tiles : {1, 5, 12, 13, 30})
       for (size_t cin : {1, 3, 16, 17, 35, 171})
-        for (size_t cout : {1, 8, 16, 20, 33, 40, 64}) {
+        for (size_t cout : {1, 8, 9, 12, 16, 20, 28, 33, 40, 41, 64}) {
           CAPTURE(isa_name(isa));
           CAPTURE(tiles);
           CAPTURE(cin);
@@ -278,7 +278,7 @@ TEST_CASE("winograd convolution matches the direct reference over sizes and chan
   for (Isa isa : test::vector_isas()) {
     size_t i = 0;
     for (size_t cin : {1, 3, 8, 16, 17, 35, 64})
-      for (size_t cout : {1, 3, 8, 16, 17, 35, 64}) {
+      for (size_t cout : {1, 3, 8, 12, 16, 17, 28, 35, 64}) {
         const auto [h, w] = sizes[i % std::size(sizes)];
         const Shape s{h, w, cin, cout, i % 3 * 2, i % 4, kActs[i % std::size(kActs)]};
         worst = std::max(worst, check_against_direct(isa, s, 12 * (1 + i % 3)));
