@@ -11,6 +11,10 @@
 #include "engine/tensor.h"
 #include "engine/weight_file.h"
 
+namespace matte {
+class Profiler;
+}
+
 namespace matte::bgm {
 
 enum class RefineMode { sampling, thresholding, full };
@@ -67,6 +71,8 @@ class Network {
   View source();
   View plate();
   int64_t run(const FrameOutput& out);
+  // Times every step into `profiler` (null: none); it must outlive the runs.
+  void set_profiler(Profiler* profiler);
   int coarse_width() const;
   int coarse_height() const;
 

@@ -17,6 +17,8 @@ class FrameRunner {
   // Runs on the caller's task_arena, into m (its buffers reused). Throws Error when the plate's
   // size differs from the frame's.
   void process(const Image8& frame, const Image8& plate, Matte& m);
+  // Times every step into `profiler` (null: none); it must outlive the runs.
+  void set_profiler(Profiler* profiler) { network_.set_profiler(profiler); }
 
  private:
   Network network_;

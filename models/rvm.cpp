@@ -7,6 +7,7 @@
 #include "engine/error.h"
 #include "engine/image_io.h"
 #include "engine/profile.h"
+#include "kernels/dgf_coeffs.h"
 #include "kernels/guided.h"
 #include "kernels/pool.h"
 #include "kernels/resize.h"
@@ -311,8 +312,7 @@ struct Network::Impl {
   std::array<UpBlock, 4> up;  // index 1..3 used: decode1..3
   DenseConv dec0_conv0, dec0_conv3;
   PointwiseConv project_mat;
-  DepthwiseConv box16;  // the box filter repeated over [x | y | x·y | x·x]
-  PointwiseConv ref0, ref3, ref6;
+  std::vector<float> refiner;  // box filter and convolutions, packed for kernels/dgf_coeffs.h
 
   // Plan. What the encoder writes holds the whole chunk, frames stacked along the height, so each
   // layer runs over all of them while its weights are in cache; the rest holds one frame.
@@ -327,14 +327,14 @@ struct Network::Impl {
   Tensor f4, aspp_pool, aspp_gate, aspp_out;
   // Working memory, each buffer reused by steps that never overlap in time (the encoder runs
   // before every decoder step of the chunk, a frame's refiner after its decoder):
-  //   stats_mem:  stem_out (the chunk's), then stats [x | y | x·y | x·x] (4 channels each), then
-  //               ref_mid0, then ab [A 4 | b 4]
+  //   stats_mem:  stem_out (the chunk's), then stats, whose channels 4..8 hold project_mat's output
   //   box_mem:    norm (the chunk's), then the encoder blocks' expand outputs, then the ConvGRUs'
-  //               gates and candidates, then dec0_mid, then box (box filter of stats)
-  //   ref_in_mem: the encoder blocks' depthwise outputs, then ref_in [cov_xy 4 | var_x 4 |
-  //               hidden 16], then ref_mid1
+  //               gates and candidates, then dec0_mid, then ab [A 4 | b 4] and refine_scratch
+  //   ref_in_mem: the encoder blocks' depthwise outputs, then ref_in, whose channels 8..24 hold
+  //               the decoder's hidden features
   Tensor stats_mem, box_mem, ref_in_mem;
-  View stats, ref_mid0, ab, dec0_mid, box, ref_in, ref_mid1;
+  View stats, ab, dec0_mid, ref_in;
+  float* refine_scratch = nullptr;  // one dgf_coeffs scratch per band of refine_bands()
   Profiler* profiler = nullptr;
 
   ProfileScope step(std::string_view stage, std::string_view name, double flops = 0.0) const {
@@ -362,14 +362,13 @@ struct Network::Impl {
     dec0_conv0 = w.dense("decoder.decode0.conv.0");
     dec0_conv3 = w.dense("decoder.decode0.conv.3");
     project_mat = w.pointwise("project_mat.conv");
-    const ConvLayer& bl = w.layer("refiner.box_filter");
-    const std::span<const float> bw = w.weights(bl);
-    std::vector<float> box_weights;
-    for (int rep = 0; rep < 4; ++rep) box_weights.insert(box_weights.end(), bw.begin(), bw.end());
-    box16 = DepthwiseConv(16, bl.kernel, bl.stride, bl.dilation, bl.pad, box_weights, {}, bl.act);
-    ref0 = w.pointwise("refiner.conv.0");
-    ref3 = w.pointwise("refiner.conv.3");
-    ref6 = w.pointwise("refiner.conv.6");
+    const auto weights = [&](const char* name) { return w.weights(w.layer(name)).data(); };
+    const auto bias = [&](const char* name) { return w.bias(w.layer(name)).data(); };
+    refiner.resize(kDgfPackedSize);
+    dgf_coeffs_pack({weights("refiner.box_filter"), weights("refiner.conv.0"), bias("refiner.conv.0"),
+                     weights("refiner.conv.3"), bias("refiner.conv.3"), weights("refiner.conv.6"),
+                     bias("refiner.conv.6")},
+                    refiner.data());
   }
 
   View at(const View& v, int t) const { return frame_of(v, frames, t); }
@@ -427,7 +426,10 @@ struct Network::Impl {
     for (int k = 1; k <= 3; ++k) gru_max = std::max(gru_max, up[k].gru.scratch_size());
     const size_t chunk = static_cast<size_t>(T);
     stats_mem.reshape(1, 1, static_cast<int>(std::max(16 * px0, chunk * 16 * px1)));
-    box_mem.reshape(1, 1, static_cast<int>(std::max({16 * px0, chunk * 3 * px0, expand_max, gru_max})));
+    // The refiner's scratch after ab, on a cache line (its planes are whole cache lines).
+    const size_t ab_floats = (8 * px0 + 15) / 16 * 16;
+    const size_t refine_floats = ab_floats + refine_bands() * dgf_coeffs_scratch_size(static_cast<size_t>(lw[0]));
+    box_mem.reshape(1, 1, static_cast<int>(std::max({16 * px0, chunk * 3 * px0, expand_max, gru_max, refine_floats})));
     ref_in_mem.reshape(1, 1, static_cast<int>(std::max(24 * px0, dw_max)));
     norm = {box_mem.data(), T * lh[0], lw[0], 3, 3};
     stem_out = {stats_mem.data(), T * lh[1], lw[1], 16, 16};
@@ -435,12 +437,10 @@ struct Network::Impl {
       return View{mem.data(), lh[0], lw[0], channels, static_cast<size_t>(channels)};
     };
     stats = at_low_res(stats_mem, 16);
-    ref_mid0 = at_low_res(stats_mem, 16);
-    ab = at_low_res(stats_mem, 8);
+    ab = at_low_res(box_mem, 8);
+    refine_scratch = box_mem.data() + ab_floats;
     dec0_mid = at_low_res(box_mem, 16);
-    box = at_low_res(box_mem, 16);
     ref_in = at_low_res(ref_in_mem, 24);
-    ref_mid1 = at_low_res(ref_in_mem, 16);
     guided_out.plan(lh[0], lw[0], H, W);
     if (!same) reset_state();
   }
@@ -538,39 +538,23 @@ struct Network::Impl {
     project_mat.run(ref_in.slice(8, 16), stats.slice(4, 4));
   }
 
+  // The refiner's bands of output rows: few enough that recomputing the statistics of the rows
+  // around each band costs little, enough to balance the threads.
+  size_t refine_bands() const { return (static_cast<size_t>(lh[0]) + 15) / 16; }
+
   // Deep guided filter: A, b from the low-resolution statistics, then out = A·fine_x + b at full size.
   void refine(int t, const Frame& frame) {
-    const View small = at(dec0_cat.slice(32, 3), t);
-    const size_t n0 = small.pixels();
+    const View small = at(dec0_cat.slice(32, 3), t), y = stats.slice(4, 4), hidden = ref_in.slice(8, 16);
     std::optional<ProfileScope> low;
     low.emplace(profiler, kGuided, "statistics, box filter, A and b",
-                box16.flops(box) + ref0.flops(ref_mid0) + ref3.flops(ref_mid1) + ref6.flops(ab.slice(0, 4)));
-    for_pixels(n0, 16, [&](size_t i) {
-      const float* s = small.pixel(i);
-      float* t = stats.pixel(i);
-      t[0] = s[0], t[1] = s[1], t[2] = s[2];
-      t[3] = (s[0] + s[1] + s[2]) / 3.0f;
-      for (int c = 0; c < 4; ++c) {
-        t[8 + c] = t[c] * t[4 + c];
-        t[12 + c] = t[c] * t[c];
-      }
-    });
-    box16.run(stats, box);
-    for_pixels(n0, 16, [&](size_t i) {
-      const float* m = box.pixel(i);
-      float* r = ref_in.pixel(i);
-      for (int c = 0; c < 4; ++c) {
-        r[c] = m[8 + c] - m[c] * m[4 + c];
-        r[4 + c] = m[12 + c] - m[c] * m[c];
-      }
-    });
-    ref0.run(ref_in, ref_mid0);
-    ref3.run(ref_mid0, ref_mid1);
-    ref6.run(ref_mid1, ab.slice(0, 4));
-    for_pixels(n0, 8, [&](size_t i) {
-      const float* m = box.pixel(i);
-      float* p = ab.pixel(i);
-      for (int c = 0; c < 4; ++c) p[4 + c] = m[4 + c] - p[c] * m[c];
+                2.0 * kDgfMultiplyAdds * static_cast<double>(small.pixels()));
+    const DgfCoeffsParams p{static_cast<size_t>(small.h), static_cast<size_t>(small.w), small.data, small.stride,
+                            y.data, y.stride, hidden.data, hidden.stride, ab.data, ab.stride};
+    const auto& k = dgf_coeffs();
+    const size_t bands = refine_bands(), scratch = dgf_coeffs_scratch_size(p.w);
+    parallel_ranges(bands, 1, [&](size_t b, size_t e) {
+      for (size_t i = b; i < e; ++i)
+        k.f32_dgf_coeffs(p, refiner.data(), refine_scratch + i * scratch, i * p.h / bands, (i + 1) * p.h / bands);
     });
     low.reset();
     const auto timed = step(kOutput, "upsample A, b and apply to 8-bit + float");

@@ -55,6 +55,7 @@ struct Session::Impl {
     check_ratio(ratio);
     if (architecture == bgm::kArchitecture) {
       bgm_runner.emplace(weights, options);
+      bgm_runner->set_profiler(profiler.get());
     } else if (architecture == rvm::kArchitecture) {
       rvm_network.emplace(weights);
       rvm_network->set_profiler(profiler.get());

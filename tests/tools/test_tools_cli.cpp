@@ -165,6 +165,51 @@ TEST_CASE("matte-bench --profile: every stage of RVM with its share of the measu
   CHECK(r.out.find("\npeak-rss-mb ") != std::string::npos);
 }
 
+TEST_CASE("matte-bench --profile: every stage of BGMv2 with its share of the measured frame time") {
+  const std::string onnx = test::require_shared("models/bgm_mobilenetv2_fp32.onnx");
+  const std::string src = test::require_shared("media/plates/greenscreen_src_658x370.png");
+  const std::string plate = test::require_shared("media/plates/greenscreen_bgr_658x370.png");
+  const fs::path dir = fs::temp_directory_path() / ("matte_tools_bgm_profile_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string model = (dir / "bgm.safetensors").string();
+  REQUIRE(run(run_onnx2flat, {onnx, model}).code == 0);
+  const Run r = run(run_bench, {"--model", model, "--width", "656", "--height", "368", "--frames", "2", "--threads",
+                                "2", "--input", src, "--background-plate", plate, "--profile"});
+  fs::remove_all(dir);
+  INFO(r.out, r.err);
+  REQUIRE(r.code == 0);
+  std::istringstream lines(r.out);
+  std::map<std::string, double> stage_ms;
+  double profiled_share = 0.0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("  steps by time")) break;
+    for (const char* stage : {"input", "backbone", "aspp", "decoder", "refiner", "full-res output",
+                              "outside the steps", "total (measured)"}) {
+      const std::string prefix = std::string("  ") + stage + " ";
+      if (!line.starts_with(prefix)) continue;
+      std::istringstream row(line.substr(prefix.size()));
+      double ms = -1, share = -1;
+      row >> ms >> share;
+      stage_ms[stage] = ms;
+      if (std::string(stage) != "total (measured)") profiled_share += share;
+    }
+  }
+  CHECK(stage_ms.size() == 8);
+  for (const auto& [stage, ms] : stage_ms) {
+    CAPTURE(stage);
+    CHECK(ms >= 0.0);
+  }
+  CHECK(stage_ms["backbone"] > 0.0);
+  CHECK(stage_ms["refiner"] > 0.0);
+  CHECK(stage_ms["full-res output"] > 0.0);
+  CHECK(profiled_share == doctest::Approx(100.0).epsilon(0.01));
+  CHECK(r.out.find("backbone       features.17.project") != std::string::npos);
+  CHECK(r.out.find("aspp           atrous3") != std::string::npos);
+  CHECK(r.out.find("decoder        conv4") != std::string::npos);
+  CHECK(r.out.find("refiner        refine patches") != std::string::npos);
+  CHECK(r.out.find("\npeak-rss-mb ") != std::string::npos);
+}
+
 TEST_CASE("matte-eval: scores a few composited ground-truth frames") {
   const std::string dir = test::require_shared("media/matting");
   const Converted c;
