@@ -40,23 +40,38 @@ fs::path normal(const std::string& path) {
   return ec ? fs::absolute(p).lexically_normal() : canonical;
 }
 
-// Refuses an output that would replace one of the run's inputs or another output.
+bool is_within(const fs::path& path, const fs::path& folder) {
+  const auto [end, rest] = std::mismatch(folder.begin(), folder.end(), path.begin(), path.end());
+  return end == folder.end();
+}
+
+// Refuses an output that is, or is a folder holding, one of the run's inputs or the current
+// folder, another output, or something in the way that this tool did not write.
 void check_output_paths(const MatteOptions& o) {
   std::vector<std::pair<std::string, std::string>> inputs = {{o.model, "the model"}};
   if (!is_camera(o.input)) inputs.push_back({o.input, "the input"});
   if (!o.plate.empty()) inputs.push_back({o.plate, "the background plate"});
   if (!o.background.path.empty()) inputs.push_back({o.background.path, "the background"});
+  inputs.push_back({fs::current_path().string(), "the current folder"});
   for (size_t i = 0; i < o.outputs.size(); ++i) {
     const OutputRequest& out = o.outputs[i];
+    const fs::path target = normal(out.path);
     for (const auto& [path, role] : inputs) {
-      if (normal(out.path) == normal(path)) throw UsageError(out.path + ": " + out.flag + " is " + role + " (" + path + ")");
+      if (target == normal(path)) throw UsageError(out.path + ": " + out.flag + " is " + role + " (" + path + ")");
+      if (is_within(normal(path), target)) {
+        throw UsageError(out.path + ": " + out.flag + " would replace a folder holding " + role + " (" + path + ")");
+      }
     }
     for (size_t j = 0; j < i; ++j) {
-      if (normal(out.path) == normal(o.outputs[j].path)) {
+      if (target == normal(o.outputs[j].path)) {
         throw UsageError(out.path + ": given to both " + o.outputs[j].flag + " and " + out.flag);
       }
     }
-    if (fs::exists(out.path) && !o.overwrite) throw Error(out.path + ": exists (use --overwrite to replace it)");
+    const fs::path literal = without_trailing_slash(out.path);
+    check_replaceable(literal, out.kind);
+    if (fs::exists(fs::symlink_status(literal)) && !o.overwrite) {
+      throw Error(out.path + ": exists (use --overwrite to replace it)");
+    }
   }
 }
 
@@ -172,7 +187,9 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
     err << "matte: interrupted by signal " << sig << "; no output written\n";
     return 128 + sig;
   }
-  for (Output& output : outputs) output.sink->commit();
+  std::vector<Sink*> sinks;
+  for (Output& output : outputs) sinks.push_back(output.sink.get());
+  commit_all(sinks);
   // Closing a video flushes the encoder's look-ahead: part of the run's time.
   const double seconds = progress.seconds();
   if (!o.quiet) {

@@ -2,13 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
-#include <unistd.h>
 #include <vector>
 
 #include "engine/error.h"
@@ -39,45 +36,11 @@ std::string lower_extension(const fs::path& path) {
   return ext;
 }
 
-// "out/alpha/" names the folder "out/alpha".
-fs::path without_trailing_slash(const std::string& path) {
-  const size_t end = path.find_last_not_of('/');
-  return end == std::string::npos ? fs::path(path) : fs::path(path.substr(0, end + 1));
-}
-
-// The output's parts that every kind shares: the temporary beside the target, moved into place
-// by commit and removed otherwise.
-class TempSink : public Sink {
+// The frame checks every kind shares.
+class SizedSink : public Sink {
  public:
-  TempSink(const std::string& path, int width, int height, bool is_folder)
-      : target_(without_trailing_slash(path)), width_(width), height_(height) {
-    path_ = path;
-    fs::path parent = target_.parent_path();
-    if (parent.empty()) parent = ".";
-    if (!fs::is_directory(parent)) {
-      throw Error(path + ": cannot write (folder " + parent.string() + " does not exist)");
-    }
-    std::string name = ".";  // a hidden name; appended piece by piece (GCC 12 misreports "." + string)
-    name += target_.filename().string() + ".matte-tmp-" + std::to_string(getpid());
-    // Files keep their extension: it picks the container (VideoWriter) or the format (imwrite).
-    temp_ = parent / (is_folder ? name : name + target_.extension().string());
-    std::error_code ec;
-    fs::remove_all(temp_, ec);  // left by a crashed run that had the same pid
-    if (is_folder) {
-      fs::create_directory(temp_, ec);
-      if (ec) throw Error(path + ": cannot write (" + ec.message() + ")");
-    } else {
-      // Created here, rewritten by the encoder, so that an unwritable place is reported up front.
-      std::FILE* f = std::fopen(temp_.c_str(), "wb");
-      if (!f) throw Error(path + ": cannot write (" + std::strerror(errno) + ")");
-      std::fclose(f);
-    }
-  }
-
-  ~TempSink() override {
-    std::error_code ec;
-    if (!committed_) fs::remove_all(temp_, ec);
-  }
+  SizedSink(const std::string& path, OutputKind kind, int width, int height, bool overwrite)
+      : Sink(path, kind, overwrite), width_(width), height_(height) {}
 
  protected:
   void check_frame(const cv::Mat& frame, bool allow_alpha) const {
@@ -90,29 +53,18 @@ class TempSink : public Sink {
     }
   }
 
-  // Replaces an earlier output (a file or a folder: overwrite was checked at create).
-  void move_into_place() {
-    std::error_code ec;
-    fs::remove_all(target_, ec);
-    if (!ec) fs::rename(temp_, target_, ec);
-    if (ec) throw Error(path_ + ": cannot write (" + ec.message() + ")");
-    committed_ = true;
-  }
-
-  fs::path target_, temp_;
+  const fs::path& work() const { return staged_->work_path(); }
   int width_, height_;
-
- private:
-  bool committed_ = false;
 };
 
-class VideoSink : public TempSink {
+class VideoSink : public SizedSink {
  public:
-  VideoSink(const std::string& path, int width, int height, double fps) : TempSink(path, width, height, false) {
-    const std::string ext = lower_extension(target_);
+  VideoSink(const std::string& path, int width, int height, double fps, bool overwrite)
+      : SizedSink(path, OutputKind::video, width, height, overwrite) {
+    const std::string ext = lower_extension(work());
     const int fourcc =
         ext == ".avi" ? cv::VideoWriter::fourcc('M', 'J', 'P', 'G') : cv::VideoWriter::fourcc('a', 'v', 'c', '1');
-    writer_.open(temp_.string(), cv::CAP_FFMPEG, fourcc, fps, cv::Size(width, height), true);
+    writer_.open(work().string(), cv::CAP_FFMPEG, fourcc, fps, cv::Size(width, height), true);
     if (!writer_.isOpened()) throw Error(path + ": cannot write video (no encoder for " + ext + "?)");
   }
 
@@ -129,11 +81,10 @@ class VideoSink : public TempSink {
     }
   }
 
-  void commit() override {
+  void close() override {
     writer_.release();
     std::error_code ec;
-    if (fs::file_size(temp_, ec) == 0 || ec) throw Error(path_ + ": the video encoder wrote nothing");
-    move_into_place();
+    if (fs::file_size(work(), ec) == 0 || ec) throw Error(path_ + ": the video encoder wrote nothing");
   }
 
   bool keeps_transparency() const override { return false; }
@@ -143,27 +94,31 @@ class VideoSink : public TempSink {
   cv::Mat gray_bgr_;
 };
 
-class PngSequenceSink : public TempSink {
+class PngSequenceSink : public SizedSink {
  public:
-  PngSequenceSink(const std::string& path, int width, int height) : TempSink(path, width, height, true) {}
+  PngSequenceSink(const std::string& path, int width, int height, bool overwrite)
+      : SizedSink(path, OutputKind::png_sequence, width, height, overwrite) {}
 
   void write(const cv::Mat& frame) override {
     check_frame(frame, true);
     char name[16];
     std::snprintf(name, sizeof name, "%06d.png", index_++);
-    if (!cv::imwrite((temp_ / name).string(), frame)) throw Error((target_ / name).string() + ": cannot write");
+    if (!cv::imwrite((work() / name).string(), frame)) {
+      throw Error((staged_->target() / name).string() + ": cannot write");
+    }
   }
 
-  void commit() override { move_into_place(); }
+  void close() override {}
   bool keeps_transparency() const override { return true; }
 
  private:
   int index_ = 0;
 };
 
-class ImageSink : public TempSink {
+class ImageSink : public SizedSink {
  public:
-  ImageSink(const std::string& path, int width, int height) : TempSink(path, width, height, false) {}
+  ImageSink(const std::string& path, int width, int height, bool overwrite)
+      : SizedSink(path, OutputKind::image, width, height, overwrite) {}
 
   void write(const cv::Mat& frame) override {
     if (!frame_.empty()) {
@@ -173,14 +128,13 @@ class ImageSink : public TempSink {
     frame_ = frame.clone();
   }
 
-  void commit() override {
+  void close() override {
     if (frame_.empty()) throw Error(path_ + ": no frame to write");
-    if (!cv::imwrite(temp_.string(), frame_)) throw Error(path_ + ": cannot write image");
-    move_into_place();
+    if (!cv::imwrite(work().string(), frame_)) throw Error(path_ + ": cannot write image");
   }
 
   bool keeps_transparency() const override {
-    const std::string ext = lower_extension(target_);
+    const std::string ext = lower_extension(work());
     return ext == ".png" || ext == ".webp" || ext == ".tif" || ext == ".tiff";
   }
 
@@ -212,18 +166,29 @@ OutputKind parse_output_type(const std::string& text) {
 
 std::unique_ptr<Sink> Sink::create(const std::string& path, OutputKind kind, int width, int height, double fps,
                                    bool overwrite) {
-  if (fs::exists(without_trailing_slash(path)) && !overwrite) {
-    throw Error(path + ": exists (use --overwrite to replace it)");
-  }
   switch (kind) {
     case OutputKind::video:
-      return std::make_unique<VideoSink>(path, width, height, fps);
+      return std::make_unique<VideoSink>(path, width, height, fps, overwrite);
     case OutputKind::png_sequence:
-      return std::make_unique<PngSequenceSink>(path, width, height);
+      return std::make_unique<PngSequenceSink>(path, width, height, overwrite);
     case OutputKind::image:
-      return std::make_unique<ImageSink>(path, width, height);
+      return std::make_unique<ImageSink>(path, width, height, overwrite);
   }
   throw Error(path + ": unknown output kind");
+}
+
+void Sink::commit() {
+  Sink* self = this;
+  commit_all(std::span(&self, 1));
+}
+
+void commit_all(std::span<Sink* const> sinks) {
+  std::vector<StagedOutput*> staged;
+  for (Sink* sink : sinks) {
+    sink->close();
+    staged.push_back(&sink->staged());
+  }
+  place_together(staged);
 }
 
 }  // namespace matte::cli
