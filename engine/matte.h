@@ -37,7 +37,8 @@ struct PlanarImage {
 // The results Session::process fills, as a bit-set (combine with |). The vectors of a Matte that
 // were not asked for are left empty and their memory released; what is not asked for is not
 // computed, so fewer results cost less time and memory (their vectors: 1 byte per pixel for 8-bit
-// alpha alone, 20 for alpha, foreground and their 8-bit forms). error8 and refined8 exist for BGMv2 only; an RVM session ignores them.
+// alpha alone, 20 for alpha, foreground and their 8-bit forms). error8 and refined8 exist for
+// BGMv2 only; an RVM session ignores them.
 enum class Result : unsigned {
   none = 0,
   alpha = 1,         // Matte::alpha
@@ -53,7 +54,7 @@ constexpr Result operator&(Result a, Result b) { return Result(unsigned(a) & uns
 // Whether `set` holds every result of `r`.
 constexpr bool has(Result set, Result r) { return (set & r) == r; }
 
-// One frame's result at full resolution: the vectors of the requested results (SessionOptions::results).
+// One frame's result at full resolution; only the vectors of SessionOptions::results are filled.
 struct Matte {
   int width = 0, height = 0;
   std::vector<float> alpha;           // width·height, clamped to [0, 1]
