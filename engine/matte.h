@@ -34,7 +34,27 @@ struct PlanarImage {
   int width = 0, height = 0;
 };
 
-// One frame's result at full resolution.
+// The results Session::process fills, as a bit-set (combine with |). The vectors of a Matte that
+// were not asked for are left empty and their memory released; what is not asked for is not
+// computed, so fewer results cost less time and memory (their vectors: 1 byte per pixel for 8-bit
+// alpha alone, 20 for alpha, foreground and their 8-bit forms). error8 and refined8 exist for
+// BGMv2 only; an RVM session ignores them.
+enum class Result : unsigned {
+  none = 0,
+  alpha = 1,         // Matte::alpha
+  foreground = 2,    // Matte::foreground
+  alpha8 = 4,        // Matte::alpha8
+  foreground8 = 8,   // Matte::foreground8
+  error8 = 16,       // Matte::error8
+  refined8 = 32,     // Matte::refined8
+  all = 63,
+};
+constexpr Result operator|(Result a, Result b) { return Result(unsigned(a) | unsigned(b)); }
+constexpr Result operator&(Result a, Result b) { return Result(unsigned(a) & unsigned(b)); }
+// Whether `set` holds every result of `r`.
+constexpr bool has(Result set, Result r) { return (set & r) == r; }
+
+// One frame's result at full resolution; only the vectors of SessionOptions::results are filled.
 struct Matte {
   int width = 0, height = 0;
   std::vector<float> alpha;           // width·height, clamped to [0, 1]
@@ -71,6 +91,7 @@ struct SessionOptions {
   std::optional<float> refine_threshold = std::nullopt;  // thresholding: refine patches whose error exceeds it
   std::optional<std::string> refine_mode = std::nullopt; // "sampling", "thresholding" or "full"
   bool profile = false;            // time every step (see Session::profile)
+  Result results = Result::all;    // what process() fills; values outside Result::all throw Error
 };
 
 class Session {
@@ -91,6 +112,8 @@ class Session {
   // Zero recurrent state, as at the start of a clip (scene cuts).
   void reset();
   void set_downsample_ratio(float ratio);  // 0 = auto; throws Error outside (0, 1]
+  // The results the next frames fill (see SessionOptions::results); throws Error outside Result::all.
+  void set_results(Result results);
   // The ratio used for a width×height frame.
   float downsample_ratio_for(int width, int height) const;
 

@@ -2,7 +2,7 @@
 // pixels: the coarse [alpha | foreground residual] (4 channels) bilinearly interpolated with the
 // plain C++ arithmetic of ONNX Runtime's Resize (weight products, then the four terms summed left
 // to right, nothing fused), then alpha = clamp(a) and fg_c = clamp(r_c + s_c) for the source pixel
-// s, written as floats and, when asked, 8-bit at once.
+// s, written as floats and 8-bit at once, each only when asked for.
 //
 // As in kernels/guided.h, a coarse row is first expanded (f32_coarse_up_expand) into the values
 // each output column reads from it, planar, and consecutive output rows share two expanded rows.
@@ -33,10 +33,11 @@ struct CoarseUpRow {
   const float* wx0 = nullptr;
   const float* wx1 = nullptr;
   float wy0 = 0.0f, wy1 = 0.0f;
+  // Each output null when not wanted (the foreground's three rows all null or all set): nothing is
+  // stored there, and the foreground (alpha) is not computed when neither of its forms is wanted.
   float* alpha = nullptr;
   float* foreground[3] = {};  // R, G, B rows (planar)
-  // round(·255) of alpha and foreground (interleaved, in the source's channel order); both null,
-  // or both set.
+  // round(·255) of alpha and foreground (interleaved, in the source's channel order).
   uint8_t* alpha8 = nullptr;
   uint8_t* foreground8 = nullptr;
 };

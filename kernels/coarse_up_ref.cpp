@@ -23,11 +23,12 @@ void coarse_up_row(const CoarseUpRow& r, Read read, bool bgr8) {
     float s[3], alpha, fg[3];
     read(x, s);
     coarse_up_apply(v, s, alpha, fg);
-    r.alpha[x] = alpha;
-    for (size_t c = 0; c < 3; ++c) r.foreground[c][x] = fg[c];
-    if (!r.alpha8) continue;
-    r.alpha8[x] = to_u8(alpha);
-    for (size_t c = 0; c < 3; ++c) r.foreground8[3 * x + (bgr8 ? 2 - c : c)] = to_u8(fg[c]);
+    if (r.alpha) r.alpha[x] = alpha;
+    if (r.alpha8) r.alpha8[x] = to_u8(alpha);
+    for (size_t c = 0; c < 3; ++c) {
+      if (r.foreground[0]) r.foreground[c][x] = fg[c];
+      if (r.foreground8) r.foreground8[3 * x + (bgr8 ? 2 - c : c)] = to_u8(fg[c]);
+    }
   }
 }
 

@@ -14,8 +14,10 @@ namespace {
 // Vectorised over the columns of the row, the last vector overlapping the previous one when the
 // width is not a multiple of it; a row narrower than a vector runs the scalar formula with the
 // same operations. src.load(x, s) reads the RGB source of columns x.., src.read(x, s) that of x.
-template <class Arch, class Source>
-void coarse_up_row(const CoarseUpRow& r, const Source& src, bool bgr8) {
+// Alpha and Fg: whether alpha and the foreground are wanted in some form; the channels and
+// arithmetic of the other are skipped.
+template <class Arch, bool Alpha, bool Fg, class Source>
+void coarse_up_row_of(const CoarseUpRow& r, const Source& src, bool bgr8) {
   using B = xsimd::batch<float, Arch>;
   constexpr size_t N = B::size;
   const size_t tap1 = kCoarseUpChannels * r.plane;
@@ -31,11 +33,12 @@ void coarse_up_row(const CoarseUpRow& r, const Source& src, bool bgr8) {
       float s[3], alpha, fg[3];
       src.read(x, s);
       coarse_up_apply(v, s, alpha, fg);
-      r.alpha[x] = alpha;
-      for (size_t c = 0; c < 3; ++c) r.foreground[c][x] = fg[c];
-      if (!r.alpha8) continue;
-      r.alpha8[x] = to_u8(alpha);
-      for (size_t c = 0; c < 3; ++c) r.foreground8[3 * x + (bgr8 ? 2 - c : c)] = to_u8(fg[c]);
+      if (r.alpha) r.alpha[x] = alpha;
+      if (r.alpha8) r.alpha8[x] = to_u8(alpha);
+      for (size_t c = 0; c < 3; ++c) {
+        if (r.foreground[0]) r.foreground[c][x] = fg[c];
+        if (r.foreground8) r.foreground8[3 * x + (bgr8 ? 2 - c : c)] = to_u8(fg[c]);
+      }
     }
     return;
   }
@@ -43,28 +46,40 @@ void coarse_up_row(const CoarseUpRow& r, const Source& src, bool bgr8) {
   const auto columns = [&](size_t x) {
     const B wx0 = B::load_unaligned(r.wx0 + x), wx1 = B::load_unaligned(r.wx1 + x);
     const B w00 = wx0 * wy0, w01 = wx1 * wy0, w10 = wx0 * wy1, w11 = wx1 * wy1;
-    B v[kCoarseUpChannels];
-    for (size_t c = 0; c < kCoarseUpChannels; ++c) {
+    B v[kCoarseUpChannels] = {};
+    for (size_t c = Alpha ? 0 : 1; c < (Fg ? kCoarseUpChannels : 1); ++c) {
       const float* t = r.top + c * r.plane + x;
       const float* b = r.bottom + c * r.plane + x;
       v[c] = w00 * B::load_unaligned(t) + w01 * B::load_unaligned(t + tap1) + w10 * B::load_unaligned(b) +
              w11 * B::load_unaligned(b + tap1);
     }
-    B s[3], fg[3];
-    src.load(x, s);
-    const B alpha = clamp01(v[0]);
-    alpha.store_unaligned(r.alpha + x);
-    for (size_t c = 0; c < 3; ++c) {
-      fg[c] = clamp01(v[1 + c] + s[c]);
-      fg[c].store_unaligned(r.foreground[c] + x);
+    if constexpr (Alpha) {
+      const B alpha = clamp01(v[0]);
+      if (r.alpha) alpha.store_unaligned(r.alpha + x);
+      if (r.alpha8) store_bytes<B>(r.alpha8 + x, to_u8_lanes(alpha));
     }
-    if (!r.alpha8) return;
-    store_bytes<B>(r.alpha8 + x, to_u8_lanes(alpha));
-    store_rgb8(fg, bgr8, r.foreground8 + 3 * x);
+    if constexpr (Fg) {
+      B s[3], fg[3];
+      src.load(x, s);
+      for (size_t c = 0; c < 3; ++c) {
+        fg[c] = clamp01(v[1 + c] + s[c]);
+        if (r.foreground[0]) fg[c].store_unaligned(r.foreground[c] + x);
+      }
+      if (r.foreground8) store_rgb8(fg, bgr8, r.foreground8 + 3 * x);
+    }
   };
   size_t x = 0;
   for (; x + N <= r.width; x += N) columns(x);
   if (x < r.width) columns(r.width - N);
+}
+
+// Picks the variant once per row.
+template <class Arch, class Source>
+void coarse_up_row(const CoarseUpRow& r, const Source& src, bool bgr8) {
+  const bool alpha = r.alpha || r.alpha8, fg = r.foreground[0] || r.foreground8;
+  if (alpha && fg) coarse_up_row_of<Arch, true, true>(r, src, bgr8);
+  else if (alpha) coarse_up_row_of<Arch, true, false>(r, src, bgr8);
+  else if (fg) coarse_up_row_of<Arch, false, true>(r, src, bgr8);
 }
 
 template <class Arch>

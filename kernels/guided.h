@@ -2,7 +2,7 @@
 // frame's pixels, with no full-size intermediate: [A | b] (8 channels at the low resolution)
 // interpolated as f32_resize_bilinear does (same taps, same float operations, so the same values),
 // then alpha = clamp(A3·mean(s) + b3) and fg_c = clamp(A_c·s_c + b_c + s_c) for the source pixel s,
-// written as floats and 8-bit at once.
+// written as floats and 8-bit at once, each only when asked for.
 //
 // A low-resolution row is first expanded (f32_guided_expand) into the values each output column
 // reads from it, planar so a row runs vectorised over columns; consecutive output rows share the
@@ -34,6 +34,8 @@ struct GuidedRow {
   const float* wx0 = nullptr;
   const float* wx1 = nullptr;
   float wy0 = 0.0f, wy1 = 0.0f;
+  // Each output null when not wanted (the foreground's three rows all null or all set): nothing is
+  // stored there, and the foreground (alpha) is not computed when neither of its forms is wanted.
   float* alpha = nullptr;
   float* foreground[3] = {};  // R, G, B rows (planar)
   uint8_t* alpha8 = nullptr;

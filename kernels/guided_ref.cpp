@@ -24,11 +24,11 @@ void guided_row(const GuidedRow& r, Read read, bool bgr8) {
     float s[3], alpha, fg[3];
     read(x, s);
     guided_apply(ab, s, alpha, fg);
-    r.alpha[x] = alpha;
-    r.alpha8[x] = to_u8(alpha);
+    if (r.alpha) r.alpha[x] = alpha;
+    if (r.alpha8) r.alpha8[x] = to_u8(alpha);
     for (size_t c = 0; c < 3; ++c) {
-      r.foreground[c][x] = fg[c];
-      r.foreground8[3 * x + (bgr8 ? 2 - c : c)] = to_u8(fg[c]);
+      if (r.foreground[0]) r.foreground[c][x] = fg[c];
+      if (r.foreground8) r.foreground8[3 * x + (bgr8 ? 2 - c : c)] = to_u8(fg[c]);
     }
   }
 }

@@ -17,9 +17,10 @@ namespace {
 // Vectorised over the columns of the row; a width that is not a multiple of the vector ends with
 // one vector overlapping the previous (same values written twice), a row narrower than a vector
 // runs the scalar formula with the same operations. src.load(x, s) reads the RGB source of columns
-// x.., src.read(x, s) that of column x.
-template <class Arch, class Source>
-void guided_row(const GuidedRow& r, const Source& src, bool bgr8) {
+// x.., src.read(x, s) that of column x. Alpha and Fg: whether alpha and the foreground are wanted
+// in some form; the channels and arithmetic of the other are skipped.
+template <class Arch, bool Alpha, bool Fg, class Source>
+void guided_row_of(const GuidedRow& r, const Source& src, bool bgr8) {
   using B = xsimd::batch<float, Arch>;
   constexpr size_t N = B::size;
   const size_t tap1 = kGuidedChannels * r.plane;
@@ -35,11 +36,11 @@ void guided_row(const GuidedRow& r, const Source& src, bool bgr8) {
       float s[3], alpha, fg[3];
       src.read(x, s);
       guided_apply(ab, s, alpha, fg);
-      r.alpha[x] = alpha;
-      r.alpha8[x] = to_u8(alpha);
+      if (r.alpha) r.alpha[x] = alpha;
+      if (r.alpha8) r.alpha8[x] = to_u8(alpha);
       for (size_t c = 0; c < 3; ++c) {
-        r.foreground[c][x] = fg[c];
-        r.foreground8[3 * x + (bgr8 ? 2 - c : c)] = to_u8(fg[c]);
+        if (r.foreground[0]) r.foreground[c][x] = fg[c];
+        if (r.foreground8) r.foreground8[3 * x + (bgr8 ? 2 - c : c)] = to_u8(fg[c]);
       }
     }
     return;
@@ -48,8 +49,9 @@ void guided_row(const GuidedRow& r, const Source& src, bool bgr8) {
   const auto columns = [&](size_t x) {
     const B wx0 = B::load_unaligned(r.wx0 + x), wx1 = B::load_unaligned(r.wx1 + x);
     const B w00 = wx0 * wy0, w01 = wx1 * wy0, w10 = wx0 * wy1, w11 = wx1 * wy1;
-    B ab[kGuidedChannels];
+    B ab[kGuidedChannels] = {};
     for (size_t c = 0; c < kGuidedChannels; ++c) {
+      if (!(c % 4 == 3 ? Alpha : Fg)) continue;  // A3 and b3 make alpha, the others the foreground
       const float* t = r.top + c * r.plane + x;
       const float* b = r.bottom + c * r.plane + x;
       B v = w00 * B::load_unaligned(t);
@@ -59,19 +61,32 @@ void guided_row(const GuidedRow& r, const Source& src, bool bgr8) {
     }
     B s[3];
     src.load(x, s);
-    const B alpha = clamp01(ab[3] * ((s[0] + s[1] + s[2]) / three) + ab[7]);
-    alpha.store_unaligned(r.alpha + x);
-    store_bytes<B>(r.alpha8 + x, to_u8_lanes(alpha));
-    B fg[3];
-    for (size_t c = 0; c < 3; ++c) {
-      fg[c] = clamp01(ab[c] * s[c] + ab[4 + c] + s[c]);
-      fg[c].store_unaligned(r.foreground[c] + x);
+    if constexpr (Alpha) {
+      const B alpha = clamp01(ab[3] * ((s[0] + s[1] + s[2]) / three) + ab[7]);
+      if (r.alpha) alpha.store_unaligned(r.alpha + x);
+      if (r.alpha8) store_bytes<B>(r.alpha8 + x, to_u8_lanes(alpha));
     }
-    store_rgb8(fg, bgr8, r.foreground8 + 3 * x);
+    if constexpr (Fg) {
+      B fg[3];
+      for (size_t c = 0; c < 3; ++c) {
+        fg[c] = clamp01(ab[c] * s[c] + ab[4 + c] + s[c]);
+        if (r.foreground[0]) fg[c].store_unaligned(r.foreground[c] + x);
+      }
+      if (r.foreground8) store_rgb8(fg, bgr8, r.foreground8 + 3 * x);
+    }
   };
   size_t x = 0;
   for (; x + N <= r.width; x += N) columns(x);
   if (x < r.width) columns(r.width - N);
+}
+
+// Picks the variant once per row.
+template <class Arch, class Source>
+void guided_row(const GuidedRow& r, const Source& src, bool bgr8) {
+  const bool alpha = r.alpha || r.alpha8, fg = r.foreground[0] || r.foreground8;
+  if (alpha && fg) guided_row_of<Arch, true, true>(r, src, bgr8);
+  else if (alpha) guided_row_of<Arch, true, false>(r, src, bgr8);
+  else if (fg) guided_row_of<Arch, false, true>(r, src, bgr8);
 }
 
 template <class Arch>

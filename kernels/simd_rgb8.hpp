@@ -84,7 +84,7 @@ constexpr __mmask16 kAll16 = 0xffff;
 // Bytes 0..N-1 of v as floats.
 template <class B>
 B u8_lanes_to_float(__m128i v) {
-  if constexpr (B::size == 16) return _mm512_maskz_cvtepi32_ps(kAll16, _mm512_cvtepu8_epi32(v));
+  if constexpr (B::size == 16) return _mm512_maskz_cvtepi32_ps(kAll16, _mm512_maskz_cvtepu8_epi32(kAll16, v));
   else return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v));
 }
 

@@ -527,12 +527,11 @@ struct Network::Impl {
           o.bottom = bottom;
           o.wy0 = ty.w0;
           o.wy1 = ty.w1;
-          o.alpha = out.alpha + y * w;
-          for (size_t ch = 0; ch < 3; ++ch) o.foreground[ch] = out.foreground + ch * n + y * w;
-          if (out.alpha8) {
-            o.alpha8 = out.alpha8 + y * w;
-            o.foreground8 = out.foreground8 + 3 * y * w;
-          }
+          if (out.alpha) o.alpha = out.alpha + y * w;
+          if (out.foreground)
+            for (size_t ch = 0; ch < 3; ++ch) o.foreground[ch] = out.foreground + ch * n + y * w;
+          if (out.alpha8) o.alpha8 = out.alpha8 + y * w;
+          if (out.foreground8) o.foreground8 = out.foreground8 + 3 * y * w;
           if (px.src8) k.u8_coarse_up_row(o, px.src8->data + y * px.src8->row_stride, bgr8);
           else k.f32_coarse_up_row(o, px.f32.pixel(y * size_t(width)), px.f32.stride);
           // Both maps as runs of equal bytes: a lookup per pixel would cost half the pass.
@@ -698,15 +697,17 @@ struct Network::Impl {
       for (int x = r.x0; x < x_end; ++x) {
         const float* p = at(s.c4, fp, r.y, x);
         const size_t g = size_t(gy) * size_t(frame_w) + size_t(fx0 + x);
+        const float alpha = clamp01(p[0]);
+        if (out.alpha) out.alpha[g] = alpha;
+        if (out.alpha8) out.alpha8[g] = to_u8(alpha);
+        if (!out.foreground && !out.foreground8) continue;
         float src[3], fg[3];
         px.source(gy, fx0 + x, src);
-        const float alpha = clamp01(p[0]);
         for (size_t k = 0; k < 3; ++k) fg[k] = clamp01(p[1 + k] + src[k]);
-        out.alpha[g] = alpha;
-        for (size_t k = 0; k < 3; ++k) out.foreground[k * n + g] = fg[k];
-        if (!out.alpha8) continue;
-        out.alpha8[g] = to_u8(alpha);
-        for (size_t k = 0; k < 3; ++k) out.foreground8[3 * g + (bgr8 ? 2 - k : k)] = to_u8(fg[k]);
+        if (out.foreground)
+          for (size_t k = 0; k < 3; ++k) out.foreground[k * n + g] = fg[k];
+        if (out.foreground8)
+          for (size_t k = 0; k < 3; ++k) out.foreground8[3 * g + (bgr8 ? 2 - k : k)] = to_u8(fg[k]);
       }
     }
   }
@@ -717,9 +718,12 @@ struct Network::Impl {
     decode();
     finish_coarse(out);
     const int64_t count = select();
-    hidden();
+    // The refiner only changes the full-resolution alpha and foreground.
+    const bool refine_wanted = out.alpha || out.foreground || out.alpha8 || out.foreground8;
+    if (refine_wanted) hidden();
     if (out.refine_sm) std::copy(selected.begin(), selected.end(), out.refine_sm);
     upsample(px, out);
+    if (!refine_wanted) return count;
     {
       const auto timed = step(kRefiner, "patch tiles");
       find_tiles();

@@ -33,19 +33,20 @@ Settings settings_of(const WeightFile& weights);
 // "sampling" / "thresholding" / "full"; throws Error otherwise.
 RefineMode parse_refine_mode(const std::string& text);
 
-// Where a frame's results go. Full-resolution planes cover the frame's F = width·height pixels
-// (not the padding); the coarse ones (may be null) coarse_width()·coarse_height(); the refine map
-// (may be null) (W/4)·(H/4) of the frame padded to W×H, multiples of 4.
+// Where a frame's results go, each null when not wanted (then not computed). Full-resolution
+// planes cover the frame's F = width·height pixels (not the padding); the coarse ones
+// coarse_width()·coarse_height(); the refine map (W/4)·(H/4) of the frame padded to W×H,
+// multiples of 4.
 struct FrameOutput {
-  float* alpha;       // [F], clamped to [0, 1] (ONNX pha)
-  float* foreground;  // planar RGB [3][F], clamped (ONNX fgr)
+  float* alpha = nullptr;       // [F], clamped to [0, 1] (ONNX pha)
+  float* foreground = nullptr;  // planar RGB [3][F], clamped (ONNX fgr)
   float* alpha_sm = nullptr;       // [h·w] (pha_sm)
   float* foreground_sm = nullptr;  // planar RGB [3][h·w] (fgr_sm = clamp(src_sm + residual))
   float* error_sm = nullptr;       // [h·w] (err_sm)
   float* refine_sm = nullptr;      // [(H/4)·(W/4)], 1 where the 4×4 patch was refined (ref_sm)
-  // 8-bit results, each null or [F]: round(·255) of alpha and of the foreground ([3·F],
-  // interleaved, in the source's channel order; set with alpha8 or not at all), the error map
-  // nearest-upscaled, and 255 on the refined patches, 0 elsewhere.
+  // 8-bit results, [F]: round(·255) of alpha and of the foreground ([3·F], interleaved, in the
+  // source's channel order), the error map nearest-upscaled, and 255 on the refined patches, 0
+  // elsewhere.
   uint8_t* alpha8 = nullptr;
   uint8_t* foreground8 = nullptr;
   uint8_t* error8 = nullptr;

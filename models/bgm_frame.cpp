@@ -5,6 +5,7 @@
 
 #include "engine/error.h"
 #include "engine/image_io.h"
+#include "models/results.h"
 
 namespace matte::bgm {
 
@@ -36,7 +37,7 @@ Settings session_settings(const WeightFile& weights, const SessionOptions& optio
 FrameRunner::FrameRunner(const WeightFile& weights, const SessionOptions& options)
     : network_(weights), settings_(session_settings(weights, options)) {}
 
-void FrameRunner::process(const Image8& frame, const Image8& plate, Matte& m) {
+void FrameRunner::process(const Image8& frame, const Image8& plate, Result results, Matte& m) {
   check_frame(frame);
   check_frame(plate);
   if (plate.width != frame.width || plate.height != frame.height) {
@@ -48,20 +49,14 @@ void FrameRunner::process(const Image8& frame, const Image8& plate, Matte& m) {
     planned_width_ = frame.width;
     planned_height_ = frame.height;
   }
-  m.width = frame.width;
-  m.height = frame.height;
-  const size_t n = size_t(m.width) * size_t(m.height);
-  m.alpha.resize(n);
-  m.foreground.resize(3 * n);
-  m.alpha8.resize(n);
-  m.foreground8.resize(3 * n);
-  m.error8.resize(n);
-  m.refined8.resize(n);
-  FrameOutput out{m.alpha.data(), m.foreground.data()};
-  out.alpha8 = m.alpha8.data();
-  out.foreground8 = m.foreground8.data();
-  out.error8 = m.error8.data();
-  out.refined8 = m.refined8.data();
+  size_results(m, results, frame.width, frame.height);
+  FrameOutput out;
+  out.alpha = data_or_null(m.alpha);
+  out.foreground = data_or_null(m.foreground);
+  out.alpha8 = data_or_null(m.alpha8);
+  out.foreground8 = data_or_null(m.foreground8);
+  out.error8 = data_or_null(m.error8);
+  out.refined8 = data_or_null(m.refined8);
   m.refined_patches = network_.run(frame, plate, out);
 }
 

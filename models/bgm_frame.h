@@ -14,9 +14,9 @@ Settings session_settings(const WeightFile& weights, const SessionOptions& optio
 class FrameRunner {
  public:
   FrameRunner(const WeightFile& weights, const SessionOptions& options);
-  // Runs on the caller's task_arena, into m (its buffers reused). Throws Error when the plate's
-  // size differs from the frame's.
-  void process(const Image8& frame, const Image8& plate, Matte& m);
+  // Runs on the caller's task_arena, into m's vectors of `results` (their buffers reused; the
+  // others emptied). Throws Error when the plate's size differs from the frame's.
+  void process(const Image8& frame, const Image8& plate, Result results, Matte& m);
   // Times every step into `profiler` (null: none); it must outlive the runs.
   void set_profiler(Profiler* profiler) { network_.set_profiler(profiler); }
 

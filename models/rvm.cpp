@@ -267,6 +267,7 @@ struct GuidedOutput {
   }
 
   void run(const View& ab, const Frame& f) {
+    if (!f.alpha && !f.foreground && !f.alpha8 && !f.foreground8) return;
     const auto& k = guided();
     const size_t n = width * height;
     const Image8* image = std::get_if<Image8>(&f.pixels);
@@ -287,10 +288,11 @@ struct GuidedOutput {
           o.bottom = bottom;
           o.wy0 = ty.w0;
           o.wy1 = ty.w1;
-          o.alpha = f.alpha + y * width;
-          for (size_t c = 0; c < 3; ++c) o.foreground[c] = f.foreground + c * n + y * width;
-          o.alpha8 = f.alpha8 + y * width;
-          o.foreground8 = f.foreground8 + 3 * y * width;
+          if (f.alpha) o.alpha = f.alpha + y * width;
+          if (f.foreground)
+            for (size_t c = 0; c < 3; ++c) o.foreground[c] = f.foreground + c * n + y * width;
+          if (f.alpha8) o.alpha8 = f.alpha8 + y * width;
+          if (f.foreground8) o.foreground8 = f.foreground8 + 3 * y * width;
           if (image) {
             k.u8_guided_row(o, image->data + y * image->row_stride, image->format == PixelFormat::bgr8);
           } else {

@@ -23,7 +23,8 @@ class Profiler;
 namespace matte::rvm {
 
 // One frame of a chunk: its full-resolution pixels, read where needed and never converted as a
-// whole, and where its results go, every pointer covering width·height pixels.
+// whole, and where its results go, every pointer covering width·height pixels or null (that
+// result is not computed).
 struct Frame {
   std::variant<Image8, PlanarImage> pixels;
   float* alpha = nullptr;          // [H·W]

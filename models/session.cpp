@@ -17,6 +17,7 @@
 #include "engine/weight_file.h"
 #include "models/bgm_frame.h"
 #include "models/bgm_layers.h"
+#include "models/results.h"
 #include "models/rvm.h"
 #include "models/rvm_layers.h"
 
@@ -43,6 +44,7 @@ struct Session::Impl {
   tbb::task_arena arena;
   std::unique_ptr<Profiler> profiler;  // only with SessionOptions::profile
   float ratio;
+  Result results;
   // Size of the frames since the last reset; a frame of another size is an error until reset().
   std::optional<std::pair<int, int>> clip_size;
   std::vector<rvm::Frame> rvm_frames;  // the chunk being run, kept for its capacity
@@ -51,8 +53,10 @@ struct Session::Impl {
       : architecture(weights.meta("architecture")),
         arena(options.threads > 0 ? options.threads : tbb::info::default_concurrency()),
         profiler(options.profile ? std::make_unique<Profiler>() : nullptr),
-        ratio(options.downsample_ratio) {
+        ratio(options.downsample_ratio),
+        results(options.results) {
     check_ratio(ratio);
+    check_results(results);
     if (architecture == bgm::kArchitecture) {
       bgm_runner.emplace(weights, options);
       bgm_runner->set_profiler(profiler.get());
@@ -85,17 +89,14 @@ struct Session::Impl {
     }
     const auto [width, height] = size;
     const float r = ratio > 0.0f ? ratio : auto_downsample_ratio(width, height);
-    const size_t n = static_cast<size_t>(width) * static_cast<size_t>(height);
+    // RVM has no error or refine map.
+    const Result wanted = results & (Result::alpha | Result::foreground | Result::alpha8 | Result::foreground8);
     rvm_frames.clear();
     for (size_t i = 0; i < frames.size(); ++i) {
       Matte& m = mattes[i];
-      m.width = width;
-      m.height = height;
-      m.alpha.resize(n);
-      m.foreground.resize(3 * n);
-      m.alpha8.resize(n);
-      m.foreground8.resize(3 * n);
-      rvm_frames.push_back({frames[i], m.alpha.data(), m.foreground.data(), m.alpha8.data(), m.foreground8.data()});
+      size_results(m, wanted, width, height);
+      rvm_frames.push_back({frames[i], data_or_null(m.alpha), data_or_null(m.foreground), data_or_null(m.alpha8),
+                            data_or_null(m.foreground8)});
     }
     rvm::Network& network = rvm();
     arena.execute([&] {
@@ -125,6 +126,11 @@ void Session::reset() {
 void Session::set_downsample_ratio(float ratio) {
   check_ratio(ratio);
   impl_->ratio = ratio;
+}
+
+void Session::set_results(Result results) {
+  check_results(results);
+  impl_->results = results;
 }
 
 float Session::downsample_ratio_for(int width, int height) const {
@@ -159,7 +165,7 @@ Matte Session::process(const Image8& frame, const Image8& plate) {
 
 void Session::process(const Image8& frame, const Image8& plate, Matte& out) {
   if (!impl_->bgm_runner) throw Error("an " + impl_->architecture + " model takes no background plate");
-  impl_->arena.execute([&] { impl_->bgm_runner->process(frame, plate, out); });
+  impl_->arena.execute([&] { impl_->bgm_runner->process(frame, plate, impl_->results, out); });
 }
 
 std::vector<ProfileEntry> Session::profile() const {

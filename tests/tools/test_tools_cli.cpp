@@ -82,6 +82,9 @@ TEST_CASE("tools: bad flags are usage errors (exit 2), missing files name the pa
   r = run(run_bench, {"--model", "m", "--width", "64", "--height", "48", "--downsample-ratio", "2"});
   CHECK(r.code == 2);
   CHECK(r.err.find("--downsample-ratio 2: must be in (0, 1]") != std::string::npos);
+  r = run(run_bench, {"--model", "m", "--width", "64", "--height", "48", "--results", "alpha8,alpha9"});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--results: unknown result 'alpha9'") != std::string::npos);
   r = run(run_bench, {"--model", "/nonexistent/m.safetensors", "--width", "64", "--height", "48"});
   CHECK(r.code == 1);
   CHECK(r.err == "matte-bench: /nonexistent/m.safetensors: no such file (--model)\n");
@@ -121,7 +124,7 @@ TEST_CASE("matte-compare: 8 frames of the shared clip at ratio 0.5 agree with ON
 TEST_CASE("matte-bench: prints per-frame times and a final fps line") {
   const Converted c;
   const Run r = run(run_bench, {"--model", c.model, "--width", "192", "--height", "108", "--frames", "3",
-                                "--threads", "2"});
+                                "--threads", "2", "--results", "alpha8,foreground8"});
   INFO(r.out, r.err);
   REQUIRE(r.code == 0);
   CHECK(r.out.find("frame 3: ") != std::string::npos);

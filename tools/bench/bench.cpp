@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <numeric>
+#include <sstream>
 #include <sys/resource.h>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
@@ -24,6 +25,8 @@ constexpr const char* kUsage =
     "                   [--threads T] [--onnx M.onnx] [--input IMAGE|VIDEO] [--profile]\n"
     "       BGMv2: [--background-plate IMAGE] (default: the input shifted, so the frame differs from\n"
     "              its plate) [--backbone-scale S] [--sample-pixels N] [--refine-mode M]\n"
+    "  --results  what each frame fills, comma-separated: alpha, foreground, alpha8, foreground8,\n"
+    "             error8, refined8 or all (default)\n"
     "  --onnx     also time ONNX Runtime on the same frames and threads, and print the speed-up\n"
     "  --profile  print the time of every step of the forward pass, per stage and per step\n"
     "  The last lines are `peak-rss-mb <this process>` and `fps <ours>`.\n";
@@ -69,6 +72,21 @@ double peak_rss_mb() {
   return double(u.ru_maxrss) / 1024.0;
 }
 
+Result parse_results(const std::string& text) {
+  static const std::pair<const char*, Result> kNames[] = {
+      {"alpha", Result::alpha},   {"foreground", Result::foreground}, {"alpha8", Result::alpha8},
+      {"foreground8", Result::foreground8}, {"error8", Result::error8}, {"refined8", Result::refined8},
+      {"all", Result::all}};
+  Result results = Result::none;
+  std::stringstream items(text);
+  for (std::string item; std::getline(items, item, ',');) {
+    const auto* it = std::find_if(std::begin(kNames), std::end(kNames), [&](const auto& e) { return item == e.first; });
+    if (it == std::end(kNames)) throw UsageError("--results: unknown result '" + item + "'");
+    results = results | it->second;
+  }
+  return results;
+}
+
 double mean(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / double(v.size()); }
 
 int bench(const Args& args, std::ostream& out) {
@@ -79,6 +97,7 @@ int bench(const Args& args, std::ostream& out) {
   const float ratio_arg = args.real_above("--downsample-ratio", 0.0f, 0.0f, 1.0f);
   int threads = args.integer("--threads", 0, 0, 1024);
   if (threads == 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
+  const Result results = parse_results(args.text("--results", "all"));
   require_path(model, "--model");
   if (args.has("--onnx")) require_path(args.required("--onnx"), "--onnx");
 
@@ -87,6 +106,7 @@ int bench(const Args& args, std::ostream& out) {
   const float ratio = ratio_arg > 0 ? ratio_arg : auto_downsample_ratio(w, h);
   SessionOptions options{.threads = threads, .downsample_ratio = ratio};
   options.profile = args.flag("--profile");
+  options.results = results;
   if (args.has("--backbone-scale")) options.backbone_scale = args.real_above("--backbone-scale", 0.0f, 0.0f, 1.0f);
   if (args.has("--sample-pixels")) options.sample_pixels = args.integer("--sample-pixels", 0, 16, 1 << 30);
   if (args.has("--refine-mode")) options.refine_mode = args.required("--refine-mode");
@@ -144,7 +164,7 @@ int bench(const Args& args, std::ostream& out) {
 int run_bench(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   return run_tool("matte-bench", kUsage, argv,
                   {"--model", "--width", "--height", "--downsample-ratio", "--frames", "--threads", "--onnx", "--input",
-                   "--background-plate", "--backbone-scale", "--sample-pixels", "--refine-mode"}, err,
+                   "--background-plate", "--backbone-scale", "--sample-pixels", "--refine-mode", "--results"}, err,
                   [&](const Args& args) { return bench(args, out); }, {"--profile"});
 }
 
