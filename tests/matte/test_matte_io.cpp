@@ -1,6 +1,8 @@
 // `matte`'s inputs and outputs in-process: colour parsing, compositing against hand-computed
 // numbers, backgrounds, frame sources and the output writers.
 #include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -9,8 +11,10 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
+#include <regex>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "engine/error.h"
@@ -80,6 +84,46 @@ void write_clip(const std::string& path, int frames, int width, int height) {
   for (int k = 0; k < frames; ++k) writer.write(clip_frame(k, width, height));
 }
 
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::set<std::string> listing_of(const fs::path& dir) {
+  std::set<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.insert(e.path().filename().string());
+  return names;
+}
+
+// `frames` frames of value k into a fresh sink, committed.
+void write_sink(std::unique_ptr<Sink> sink, int frames) {
+  for (int k = 0; k < frames; ++k) sink->write(solid(8, 8, CV_8UC3, cv::Scalar(30 * k, 60, 90)));
+  sink->commit();
+}
+
+// This process's temporary for `target`: a folder only its owner can enter, named
+// ".TARGET.matte-tmp-PID-<16 random hex digits>-HOST".
+bool is_private_temporary(const fs::path& dir, const std::string& target) {
+  const std::regex name("\\." + std::regex_replace(target, std::regex("\\."), "\\.") + "\\.matte-tmp-" +
+                        std::to_string(::getpid()) + "-[0-9a-f]{16}-.+");
+  for (const auto& e : fs::directory_iterator(dir)) {
+    struct stat st;
+    if (std::regex_match(e.path().filename().string(), name) && ::lstat(e.path().c_str(), &st) == 0) {
+      return S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700;
+    }
+  }
+  return false;
+}
+
+// The pid of a process that has ended.
+pid_t dead_pid() {
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return child;
+}
+
 // 3×2 matte with alpha 0, 1, 0.5, 0.25, 0.75, 0.1 (row-major) and a foreground per pixel.
 Matte tiny_matte() {
   Matte m;
@@ -111,7 +155,8 @@ TEST_CASE("matte io: parse_background reads #RRGGBB and R,G,B as BGR colours") {
 
 TEST_CASE("matte io: parse_background refuses malformed colours with a UsageError") {
   for (const std::string text : {"#12345G", "#12345", "#1234567", "#", "#GGGGGG", "1,2", "300,0,0", "256,0,0",
-                                 "1,2,3,4", "1,2,3,", ",1,2", "1,,3", "1 2,3,4", "0001,0,0", "", "  ", "123"}) {
+                                 "1,2,3,4", "1,2,3,", ",1,2", "1,,3", "1 2,3,4", "0001,0,0", "", "  ", "123",
+                                 "-1,0,0", "+1,0,0", "0.5,0,0"}) {
     CAPTURE(text);
     CHECK_THROWS_AS(parse_background(text), UsageError);
   }
@@ -123,7 +168,7 @@ TEST_CASE("matte io: parse_background refuses malformed colours with a UsageErro
 }
 
 TEST_CASE("matte io: parse_background keeps anything else as a path") {
-  for (const std::string text : {"bg.png", "../shared/media/video/clip.mp4", "12.png", "-1,0,0", "a#b"}) {
+  for (const std::string text : {"bg.png", "../shared/media/video/clip.mp4", "12.png", "a#b"}) {
     const BackgroundSpec spec = parse_background(text);
     CHECK_FALSE(spec.colour);
     CHECK(spec.path == text);
@@ -137,7 +182,7 @@ TEST_CASE("matte io: the default background is RVM's green") {
   CHECK(def.path.empty());
 }
 
-TEST_CASE("matte io: composite_over matches hand-computed round(255·(F·α + B/255·(1−α))) in BGR") {
+TEST_CASE("matte io: composite_over matches hand-computed (F8·A8 + B·(255−A8) + 127) / 255 in BGR") {
   const Matte m = tiny_matte();
   cv::Mat bg(2, 3, CV_8UC3);
   const cv::Vec3b bg_pixels[6] = {{10, 20, 30},  {200, 100, 50},  {0, 255, 128},
@@ -147,10 +192,11 @@ TEST_CASE("matte io: composite_over matches hand-computed round(255·(F·α + B/
   composite_over(m, bg, out);
   REQUIRE(out.type() == CV_8UC3);
   REQUIRE(out.size() == cv::Size(3, 2));
-  // α 0: the background; α 1: 255·F (B 81.6, G 204, R 51); α 0.5: B 28.05, G 204, R 115;
-  // α 0.25: B 74.625, G 60, R 183.75; α 0.75: B 235.875, G 159.375, R 121.125; α 0.1: B 11.1, G 6.9, R 18.
+  // A 0: the background; A 255: F; A 128: B 7295/255, G 52096/255, R 29439/255; A 64: B 19223/255,
+  // G 15407/255, R 47007/255; A 191: B 60377/255, G 40895/255, R 31154/255; A 26: B 3008/255,
+  // G 1911/255, R 4792/255 (quotients rounded down).
   const cv::Vec3b expected[6] = {{10, 20, 30},  {82, 204, 51},   {28, 204, 115},
-                                 {75, 60, 184}, {236, 159, 121}, {11, 7, 18}};
+                                 {75, 60, 184}, {236, 160, 122}, {11, 7, 18}};
   for (int i = 0; i < 6; ++i) {
     CAPTURE(i);
     CHECK(out.at<cv::Vec3b>(i / 3, i % 3) == expected[i]);
@@ -388,7 +434,7 @@ TEST_CASE("matte io: a PNG sequence is 000000.png... with exact gray, RGB and RG
   IoTempDir tmp;
   auto gray = Sink::create(tmp / "alpha", OutputKind::png_sequence, 3, 2, 30, false);
   CHECK(gray->keeps_transparency());
-  CHECK(tmp.listing() == std::set<std::string>{".alpha.matte-tmp-" + std::to_string(::getpid())});
+  CHECK(is_private_temporary(tmp.dir, "alpha"));
   for (int k = 0; k < 3; ++k) {
     cv::Mat frame(2, 3, CV_8UC1);
     for (int i = 0; i < 6; ++i) frame.at<uint8_t>(i / 3, i % 3) = uint8_t(40 * k + i);
@@ -418,8 +464,7 @@ TEST_CASE("matte io: .mp4 and .avi videos read back with every frame, the size a
     CAPTURE(name);
     auto sink = Sink::create(tmp / name, OutputKind::video, 34, 18, fps, false);
     CHECK_FALSE(sink->keeps_transparency());
-    CHECK(tmp.listing() == std::set<std::string>{std::string(".") + name + ".matte-tmp-" + std::to_string(::getpid()) +
-                                                 fs::path(name).extension().string()});
+    CHECK(is_private_temporary(tmp.dir, name));
     for (int k = 0; k < 6; ++k) sink->write(clip_frame(k, 34, 18));
     sink->write(solid(34, 18, CV_8UC1, cv::Scalar(128)));  // stored as gray BGR
     CHECK_THROWS_WITH_AS(sink->write(solid(33, 18, CV_8UC3, cv::Scalar(0))),
@@ -457,29 +502,102 @@ TEST_CASE("matte io: a sink destroyed without commit leaves nothing") {
   CHECK(tmp.listing().empty());
 }
 
-TEST_CASE("matte io: an existing output is refused without overwrite and replaced with it") {
+TEST_CASE("matte io: an existing output of the same kind is refused without overwrite and replaced with it") {
   IoTempDir tmp;
-  std::ofstream(tmp / "out.avi") << "old";
+  write_sink(Sink::create(tmp / "out.avi", OutputKind::video, 8, 8, 25, false), 1);
+  const std::string first = read_text(tmp / "out.avi");
   CHECK(error_of([&] { Sink::create(tmp / "out.avi", OutputKind::video, 8, 8, 25, false); }) ==
         tmp / "out.avi" + ": exists (use --overwrite to replace it)");
+  write_sink(Sink::create(tmp / "out.avi", OutputKind::video, 8, 8, 25, true), 3);
+  CHECK(read_text(tmp / "out.avi") != first);
   CHECK(tmp.listing() == std::set<std::string>{"out.avi"});
 
-  // A file replaced by a PNG folder...
-  auto seq = Sink::create(tmp / "out.avi", OutputKind::png_sequence, 8, 8, 25, true);
-  seq->write(solid(8, 8, CV_8UC1, cv::Scalar(7)));
-  seq->commit();
-  CHECK(fs::is_directory(tmp / "out.avi"));
-  CHECK(fs::exists(tmp / "out.avi/000000.png"));
-  CHECK_THROWS_WITH_AS(Sink::create(tmp / "out.avi/", OutputKind::png_sequence, 8, 8, 25, false),
-                       doctest::Contains("exists"), Error);
+  write_sink(Sink::create(tmp / "seq", OutputKind::png_sequence, 8, 8, 25, false), 3);
+  write_sink(Sink::create(tmp / "seq/", OutputKind::png_sequence, 8, 8, 25, true), 2);
+  CHECK(listing_of(tmp.dir / "seq") == std::set<std::string>{"000000.png", "000001.png"});
+  CHECK(tmp.listing() == std::set<std::string>{"out.avi", "seq"});
+}
 
-  // ...and the folder replaced by a video.
-  auto video = Sink::create(tmp / "out.avi", OutputKind::video, 8, 8, 25, true);
-  video->write(solid(8, 8, CV_8UC3, cv::Scalar(7, 7, 7)));
-  video->commit();
-  CHECK(fs::is_regular_file(tmp / "out.avi"));
-  CHECK(fs::file_size(tmp / "out.avi") > 3);
-  CHECK(tmp.listing() == std::set<std::string>{"out.avi"});
+TEST_CASE("matte io: what this tool could not have written is never replaced, --overwrite or not") {
+  IoTempDir tmp;
+  std::ofstream(tmp / "notes.avi") << "not a video";
+  fs::create_directories(tmp.dir / "folder.mp4");
+  fs::create_directories(tmp.dir / "mixed");
+  std::ofstream(tmp / "mixed/000000.png") << "frame";
+  std::ofstream(tmp / "mixed/notes.txt") << "keep";
+  std::ofstream(tmp / "file") << "keep";
+  fs::create_symlink(tmp / "notes.avi", tmp / "link.avi");
+  const std::set<std::string> before = tmp.listing();
+  const std::vector<std::tuple<std::string, OutputKind, std::string>> cases = {
+      {"notes.avi", OutputKind::video, "is not a video of its extension's format"},
+      {"folder.mp4", OutputKind::video, "is a folder"},
+      {"mixed", OutputKind::png_sequence, "holds notes.txt, which is not a frame NNNNNN.png"},
+      {"file", OutputKind::png_sequence, "is a file, not a folder of frames"},
+      {"link.avi", OutputKind::video, "is a symbolic link"}};
+  for (const auto& [name, kind, why] : cases) {
+    for (const bool overwrite : {false, true}) {
+      CAPTURE(name);
+      CAPTURE(overwrite);
+      CHECK(error_of([&] { Sink::create(tmp / name, kind, 8, 8, 25, overwrite); }) ==
+            tmp / name + ": " + why + "; an output replaces only " +
+                (kind == OutputKind::video ? "a video" : "a PNG sequence") + " this tool could have written");
+    }
+  }
+  CHECK(tmp.listing() == before);
+  CHECK(listing_of(tmp.dir / "mixed") == std::set<std::string>{"000000.png", "notes.txt"});
+}
+
+TEST_CASE("matte io: an output that appears during the run is not replaced, and outputs are placed all or none") {
+  IoTempDir tmp;
+  auto late = Sink::create(tmp / "a.png", OutputKind::image, 8, 8, 25, false);
+  late->write(solid(8, 8, CV_8UC3, cv::Scalar(1, 2, 3)));
+  write_sink(Sink::create(tmp / "a.png", OutputKind::image, 8, 8, 25, false), 1);  // the race's winner
+  const std::string winner = read_text(tmp / "a.png");
+  CHECK(error_of([&] { late->commit(); }) == tmp / "a.png" + ": exists (written by another process during this run)");
+  late.reset();
+  CHECK(read_text(tmp / "a.png") == winner);
+  CHECK(tmp.listing() == std::set<std::string>{"a.png"});
+
+  // Two outputs, the second taken meanwhile: the first is taken back too.
+  auto seq = Sink::create(tmp / "seq", OutputKind::png_sequence, 8, 8, 25, false);
+  auto video = Sink::create(tmp / "b.avi", OutputKind::video, 8, 8, 25, false);
+  seq->write(solid(8, 8, CV_8UC1, cv::Scalar(5)));
+  video->write(solid(8, 8, CV_8UC3, cv::Scalar(5, 5, 5)));
+  std::ofstream(tmp / "b.avi") << "someone else's";
+  const std::vector<Sink*> both = {seq.get(), video.get()};
+  CHECK_THROWS_WITH_AS(commit_all(both), doctest::Contains("b.avi: exists"), Error);
+  seq.reset();
+  video.reset();
+  CHECK(tmp.listing() == std::set<std::string>{"a.png", "b.avi"});
+  CHECK(read_text(tmp / "b.avi") == "someone else's");
+}
+
+TEST_CASE("matte io: temporaries are private and unguessable, and dead processes' ones are removed") {
+  IoTempDir tmp;
+  const pid_t dead = dead_pid();
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  const std::string stale = ".x.png.matte-tmp-" + std::to_string(dead) + "-0123456789abcdef-" + host;
+  const std::string legacy = ".x.png.matte-tmp-" + std::to_string(dead) + ".png";
+  const std::string live = ".x.png.matte-tmp-" + std::to_string(::getppid()) + "-0123456789abcdef-" + host;
+  const std::string other_host = ".x.png.matte-tmp-" + std::to_string(dead) + "-0123456789abcdef-elsewhere";
+  for (const std::string& name : {stale, live, other_host}) {
+    fs::create_directories(tmp.dir / name);
+    std::ofstream(tmp.dir / name / "x.png") << "partial";
+  }
+  std::ofstream(tmp / legacy) << "partial";
+  fs::create_directories(tmp.dir / ".y.png.matte-tmp-1");  // another target's
+
+  auto a = Sink::create(tmp / "x.png", OutputKind::image, 8, 8, 25, false);
+  auto b = Sink::create(tmp / "x.png", OutputKind::image, 8, 8, 25, false);
+  const std::set<std::string> names = tmp.listing();
+  CHECK(names.count(stale) == 0);
+  CHECK(names.count(legacy) == 0);
+  CHECK(names.count(live) == 1);
+  CHECK(names.count(other_host) == 1);
+  CHECK(names.count(".y.png.matte-tmp-1") == 1);
+  CHECK(names.size() == 5);  // plus a's and b's, under different random names
+  CHECK(is_private_temporary(tmp.dir, "x.png"));
 }
 
 TEST_CASE("matte io: an output in a missing folder names the folder") {

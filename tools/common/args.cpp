@@ -75,7 +75,14 @@ float Args::real_above(const std::string& name, float fallback, float low, float
 }
 
 void require_path(const std::string& path, const std::string& what) {
-  if (!std::filesystem::exists(path)) throw Error(path + ": no such file (" + what + ")");
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (!fs::exists(status)) throw Error(path + ": no such file (" + what + ")");
+  // A FIFO or a device would block the open or never end.
+  if (!fs::is_regular_file(status) && !fs::is_directory(status)) {
+    throw Error(path + ": not a regular file or folder (" + what + ")");
+  }
 }
 
 int run_tool(const char* tool, const char* usage, const std::vector<std::string>& argv,

@@ -45,7 +45,8 @@ int run_tool(const char* tool, const char* usage, const std::vector<std::string>
              const std::vector<std::string>& allowed, std::ostream& err, const std::function<int(const Args&)>& body,
              const std::vector<std::string>& switches = {});
 
-// Throws Error("<path>: no such file") (with `what` naming its role) unless the path exists.
+// Throws Error("<path>: no such file") (with `what` naming its role) unless the path exists, and
+// refuses what is neither a regular file nor a folder (FIFOs, devices).
 void require_path(const std::string& path, const std::string& what);
 
 }  // namespace matte::cli

@@ -2,6 +2,7 @@
 // 8-bit RGB (our engine's input) and planar float x/255 (ONNX Runtime's input) of the same pixels.
 #pragma once
 
+#include <filesystem>
 #include <opencv2/core.hpp>
 #include <string>
 #include <vector>
@@ -24,12 +25,24 @@ Frame frame_from_bgr(const cv::Mat& bgr);
 // The same pixels resized to width×height (bilinear; area when shrinking).
 Frame resized(const Frame& frame, int width, int height);
 
-// Reads one image as 3-channel BGR (an alpha channel is ignored). Throws Error naming the path.
-cv::Mat read_image_bgr(const std::string& path);
+// 8K UHD: `matte --max-pixels` by default.
+constexpr int64_t kDefaultMaxPixels = int64_t(7680) * 4320;
+
+// Throws Error naming `path` when a width×height frame has more than `max_pixels` pixels (0: no
+// limit), saying how much memory matting it would take.
+void check_pixels(const std::string& path, int64_t width, int64_t height, int64_t max_pixels);
+
+// Whether OpenCV decodes files of this extension (case-insensitive).
+bool has_image_extension(const std::filesystem::path& path);
+
+// Reads one image as 3-channel BGR (an alpha channel is ignored). Throws Error naming the path when
+// it cannot be decoded or, before decoding when its header says so, has more than `max_pixels`.
+cv::Mat read_image_bgr(const std::string& path, int64_t max_pixels = 0);
 // Reads one image as a single channel, values /255. Throws Error naming the path.
 std::vector<float> read_gray(const std::string& path, int& width, int& height);
 
-// The images of a folder, sorted by name (files OpenCV can decode, by extension).
+// The images of a folder, sorted by name: every file with an image extension (a file that then does
+// not decode is an error, not skipped); hidden files are left out.
 std::vector<std::string> image_files(const std::string& dir);
 
 // Up to `max_frames` frames: a video's first frames, one image, or a folder's images in name

@@ -5,6 +5,7 @@
 
 #include "engine/error.h"
 #include "tools/common/args.h"
+#include "tools/common/frames.h"
 
 namespace matte::cli {
 
@@ -57,31 +58,32 @@ void scale_into(const cv::Mat& src, int width, int height, cv::Mat& dst) {
 BackgroundSpec default_background() { return {cv::Vec3b(155, 255, 120), ""}; }
 
 BackgroundSpec parse_background(const std::string& text) {
+  // Signs and dots count too: "-1,0,0" or "0.5,0,0" is a malformed colour (a usage error), not a file.
   const bool colour_like =
-      text.starts_with('#') || text.find_first_not_of("0123456789, ") == std::string::npos;
+      text.starts_with('#') || text.find_first_not_of("0123456789,+-. ") == std::string::npos;
   if (!colour_like) return {std::nullopt, text};
   const std::optional<cv::Vec3b> rgb = text.starts_with('#') ? parse_hex(text) : parse_triple(text);
   if (!rgb) throw UsageError("--background " + text + ": not a colour (#RRGGBB or R,G,B) or a file");
   return {cv::Vec3b((*rgb)[2], (*rgb)[1], (*rgb)[0]), ""};
 }
 
-Background::Background(const BackgroundSpec& spec, int width, int height)
+Background::Background(const BackgroundSpec& spec, int width, int height, int64_t max_pixels)
     : spec_(spec), width_(width), height_(height) {
   if (spec_.colour) {
     frame_ = cv::Mat(height_, width_, CV_8UC3, cv::Scalar((*spec_.colour)[0], (*spec_.colour)[1], (*spec_.colour)[2]));
     return;
   }
   require_path(spec_.path, "--background");
-  if (cv::haveImageReader(spec_.path)) {
-    const cv::Mat image = cv::imread(spec_.path, cv::IMREAD_COLOR);
-    if (!image.empty()) {
-      scale_into(image, width_, height_, frame_);
-      return;
-    }
+  if (cv::haveImageReader(spec_.path) || has_image_extension(spec_.path)) {
+    scale_into(read_image_bgr(spec_.path, max_pixels), width_, height_, frame_);
+    return;
   }
   video_ = std::make_unique<cv::VideoCapture>(spec_.path, cv::CAP_FFMPEG);
+  if (!video_->isOpened()) throw Error(spec_.path + ": cannot decode as an image or a video");
+  check_pixels(spec_.path, int64_t(video_->get(cv::CAP_PROP_FRAME_WIDTH)),
+               int64_t(video_->get(cv::CAP_PROP_FRAME_HEIGHT)), max_pixels);
   cv::Mat probe;
-  if (!video_->isOpened() || !video_->read(probe)) throw Error(spec_.path + ": cannot decode as an image or a video");
+  if (!video_->read(probe)) throw Error(spec_.path + ": cannot decode as an image or a video");
   video_->open(spec_.path, cv::CAP_FFMPEG);  // back to the first frame (reopened: FFmpeg seeks inexactly)
 }
 

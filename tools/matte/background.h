@@ -24,7 +24,7 @@ BackgroundSpec parse_background(const std::string& text);
 class Background {
  public:
   // Opens an image or a video path (throws Error naming it when missing or undecodable).
-  Background(const BackgroundSpec& spec, int width, int height);
+  Background(const BackgroundSpec& spec, int width, int height, int64_t max_pixels = 0);
   // The background for the next frame, width×height BGR; a video restarts at its end.
   const cv::Mat& next();
 

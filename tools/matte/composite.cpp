@@ -11,19 +11,14 @@ void composite_over(const Matte& m, const cv::Mat& background_bgr, cv::Mat& out)
     throw Error("composite_over: the background must be 8-bit BGR of the matte's size");
   }
   out.create(m.height, m.width, CV_8UC3);
-  const size_t plane = size_t(m.width) * m.height;
-  const float* red = m.foreground.data();
-  const float* planes_bgr[3] = {red + 2 * plane, red + plane, red};
   for (int y = 0; y < m.height; ++y) {
     const uint8_t* bg = background_bgr.ptr<uint8_t>(y);
+    const uint8_t* alpha = m.alpha8.data() + size_t(y) * m.width;
+    const uint8_t* fg = m.foreground8.data() + size_t(y) * m.width * 3;
     uint8_t* dst = out.ptr<uint8_t>(y);
     for (int x = 0; x < m.width; ++x) {
-      const size_t i = size_t(y) * m.width + x;
-      const float a = m.alpha[i];
-      for (int c = 0; c < 3; ++c) {
-        const float v = 255.0f * (planes_bgr[c][i] * a + float(bg[3 * x + c]) / 255.0f * (1.0f - a));
-        dst[3 * x + c] = uint8_t(std::clamp(v, 0.0f, 255.0f) + 0.5f);
-      }
+      const unsigned a = alpha[x];
+      for (int c = 0; c < 3; ++c) dst[3 * x + c] = uint8_t((fg[3 * x + c] * a + bg[3 * x + c] * (255 - a) + 127) / 255);
     }
   }
 }

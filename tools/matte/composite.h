@@ -8,8 +8,8 @@
 
 namespace matte::cli {
 
-// round(255·(F·α + B·(1−α))) per channel, BGR 8-bit; F is the float foreground (planar RGB), B the
-// 8-bit BGR background/255.
+// (F·A + B·(255−A) + 127) / 255 per channel in integers, BGR 8-bit: F the 8-bit foreground, A the
+// 8-bit alpha, B the background. 8-bit in, so the tool never asks the engine for float planes.
 void composite_over(const Matte& m, const cv::Mat& background_bgr, cv::Mat& out);
 // BGRA 8-bit for PNG: colour = the 8-bit foreground where round(α·255) > 0 and 0 elsewhere (as RVM writes
 // its RGBA composition), alpha = round(α·255).

@@ -12,9 +12,11 @@ namespace {
 
 std::atomic<int> g_signal{0};
 
-// Only records the signal: the pipeline notices, stops and removes its temporaries. A second
-// Ctrl-C falls back to the default action.
+// With outputs being written, only records the signal: the pipeline notices, stops and removes its
+// temporaries. A second Ctrl-C falls back to the default action. Before that, nothing needs
+// removing and the run ends at once.
 extern "C" void on_signal(int sig) {
+  if (!matte::cli::outputs_in_progress()) _exit(128 + sig);
   g_signal = sig;
   std::signal(sig, SIG_DFL);
 }

@@ -101,6 +101,29 @@ void check_model_fits(const MatteOptions& o, const Session& session) {
   }
 }
 
+// The 8-bit results the requested outputs are made of: the engine computes nothing else.
+Result results_written(const MatteOptions& o) {
+  Result results = o.preview ? Result::alpha8 | Result::foreground8 : Result::none;
+  for (const OutputRequest& out : o.outputs) {
+    switch (out.content) {
+      case Content::composition: results = results | Result::alpha8 | Result::foreground8; break;
+      case Content::alpha: results = results | Result::alpha8; break;
+      case Content::foreground: results = results | Result::foreground8; break;
+      case Content::error: results = results | Result::error8; break;
+      case Content::refine_map: results = results | Result::refined8; break;
+    }
+  }
+  return results;
+}
+
+std::atomic<bool> g_outputs_in_progress{false};
+
+// Marks the span in which a signal must let the run remove its temporaries instead of ending it.
+struct OutputsInProgress {
+  OutputsInProgress() { g_outputs_in_progress = true; }
+  ~OutputsInProgress() { g_outputs_in_progress = false; }
+};
+
 std::string number_text(float v) {
   char text[32];
   std::snprintf(text, sizeof text, "%g", double(v));
@@ -127,15 +150,17 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
                                          .backbone_scale = o.backbone_scale,
                                          .sample_pixels = o.sample_pixels,
                                          .refine_threshold = o.refine_threshold,
-                                         .refine_mode = o.refine_mode});
+                                         .refine_mode = o.refine_mode,
+                                         .results = results_written(o)});
   check_model_fits(o, session);
-  const auto source = FrameSource::open(o.input, o.start, o.fps);
+  const auto source = FrameSource::open(o.input, o.start, o.fps, o.max_pixels);
   const int width = source->width(), height = source->height();
   std::optional<Plate> plate;
-  if (session.needs_plate()) plate.emplace(o.plate, width, height, o.resize_plate);
+  if (session.needs_plate()) plate.emplace(o.plate, width, height, o.resize_plate, o.max_pixels);
   std::optional<Preview> preview;
   if (o.preview) preview.emplace();
 
+  const OutputsInProgress in_progress;
   std::vector<Output> outputs;
   bool needs_background = o.preview;
   for (const OutputRequest& request : o.outputs) {
@@ -143,7 +168,7 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
     needs_background |= request.content == Content::composition && !outputs.back().sink->keeps_transparency();
   }
   std::optional<Background> background;
-  if (needs_background) background.emplace(o.background, width, height);
+  if (needs_background) background.emplace(o.background, width, height, o.max_pixels);
 
   int64_t total = source->remaining();
   if (o.frames > 0) total = total < 0 ? o.frames : std::min<int64_t>(total, o.frames);
@@ -203,6 +228,8 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
 
 }  // namespace
 
+bool outputs_in_progress() { return g_outputs_in_progress.load(); }
+
 int run_matte(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err, bool err_is_terminal,
               const std::atomic<int>& signal_received) {
   if (std::find(argv.begin(), argv.end(), "--help") != argv.end() ||
@@ -217,7 +244,7 @@ int run_matte(const std::vector<std::string>& argv, std::ostream& out, std::ostr
   try {
     return run(parse_matte_options(argv), out, err, err_is_terminal, signal_received);
   } catch (const UsageError& e) {
-    err << "matte: " << first_line(e.what()) << "\nTry 'matte --help'.\n";
+    err << "matte: " << first_line(e.what()) << " (see matte --help)\n";
     return 2;
   } catch (const std::exception& e) {
     err << "matte: " << first_line(e.what()) << "\n";

@@ -15,4 +15,9 @@ namespace matte::cli {
 int run_matte(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err, bool err_is_terminal,
               const std::atomic<int>& signal_received);
 
+// True while a run has outputs being written. Before that a run has nothing to clean up, and a
+// signal handler may end the process at once (a slow model load or open would otherwise delay it).
+// Lock-free: callable from a signal handler.
+bool outputs_in_progress();
+
 }  // namespace matte::cli

@@ -51,7 +51,12 @@ options:
   --frames N                 stop after N frames
   --fps F                    frame rate of video outputs (default: the input video's; 30 for
                              images and cameras that report none)
-  --overwrite                replace existing outputs (otherwise an existing output is an error)
+  --max-pixels N             refuse frames (and plates, backgrounds) of more than N pixels, before
+                             decoding them (default 33177600: 8K UHD, 7680x4320; a run takes up
+                             to about 30 bytes of memory per pixel)
+  --overwrite                replace existing outputs (otherwise an existing output is an error).
+                             Only what this tool could have written is replaced: a file of the
+                             output's format, or a folder holding nothing but NNNNNN.png frames
   --preview                  show the composition in a window as it is produced; q stops and
                              keeps what was written
   --quiet                    no progress bar and no summary line; errors only
@@ -60,9 +65,12 @@ options:
 BGMv2 needs frame sizes divisible by 4: other frames and their plates are padded by repeating the
 edge pixels and the outputs cropped back.
 
-Outputs are written under a temporary name beside the final path and renamed when complete; on an
-error or Ctrl-C nothing is left behind (exit codes: 0 done, 1 error, 2 bad command line,
-130 Ctrl-C). The recurrent state carries over from frame to frame, so one call is one clip.
+Outputs are written in a private temporary folder beside the final path and renamed when all are
+complete; on an error or Ctrl-C nothing is left behind, and an output that appeared meanwhile is
+never replaced without --overwrite (exit codes: 0 done, 1 error, 2 bad command line, 130 Ctrl-C).
+An output that is, or is a folder holding, an input, the model, a plate, the background or the
+current folder is refused. The recurrent state carries over from frame to frame, so one call is
+one clip.
 
 Audio: OpenCV does not carry the audio track. Copy it back from the input with ffmpeg:
   ffmpeg -i composition.mp4 -i input.mp4 -map 0:v -map 1:a? -c copy composition_with_audio.mp4
@@ -84,7 +92,8 @@ const std::vector<std::string> kValueOptions = {
     "--model",          "--input",   "--output-composition", "--output-alpha", "--output-foreground",
     "--output-type",    "--background", "--background-plate", "--downsample-ratio", "--seq-chunk",
     "--threads",        "--frames",  "--start",              "--fps",            "--output-error",
-    "--output-refine-map", "--backbone-scale", "--refine-mode", "--sample-pixels", "--refine-threshold"};
+    "--output-refine-map", "--backbone-scale", "--refine-mode", "--sample-pixels", "--refine-threshold",
+    "--max-pixels"};
 const std::vector<std::string> kSwitches = {"--quiet", "--preview", "--overwrite", "--resize-plate"};
 
 }  // namespace
@@ -123,6 +132,7 @@ MatteOptions parse_matte_options(const std::vector<std::string>& argv) {
   o.frames = args.integer("--frames", 0, 1, INT_MAX);
   o.start = args.integer("--start", 0, 0, INT_MAX);
   o.fps = args.real_above("--fps", 0.0f, 0.0f, 1000.0f);
+  o.max_pixels = args.integer("--max-pixels", int(kDefaultMaxPixels), 1, INT_MAX);
   o.quiet = args.flag("--quiet");
   o.overwrite = args.flag("--overwrite");
   o.resize_plate = args.flag("--resize-plate");

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "tools/common/frames.h"
 #include "tools/matte/background.h"
 #include "tools/matte/sink.h"
 
@@ -26,6 +27,7 @@ struct MatteOptions {
   float downsample_ratio = 0.0f;  // 0 = auto
   int seq_chunk = 1, threads = 0, frames = 0, start = 0;  // frames 0 = all, threads 0 = every core
   double fps = 0.0;                                      // 0 = the source's
+  int64_t max_pixels = kDefaultMaxPixels;                // larger frames are refused up front
   bool quiet = false, preview = false, overwrite = false;
   // BGMv2
   bool resize_plate = false;

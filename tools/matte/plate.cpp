@@ -15,16 +15,16 @@ std::string size_text(int w, int h) { return std::to_string(w) + "x" + std::to_s
 
 }  // namespace
 
-Plate::Plate(const std::string& path, int width, int height, bool resize)
+Plate::Plate(const std::string& path, int width, int height, bool resize, int64_t max_pixels)
     : path_(path), width_(width), height_(height), resize_(resize) {
   require_path(path, "--background-plate");
   int plate_width = 0, plate_height = 0;
   if (cv::haveImageReader(path)) {
-    still_ = read_image_bgr(path);
+    still_ = read_image_bgr(path, max_pixels);
     plate_width = still_.cols;
     plate_height = still_.rows;
   } else {
-    video_ = FrameSource::open(path, 0, 0.0);
+    video_ = FrameSource::open(path, 0, 0.0, max_pixels);
     plate_width = video_->width();
     plate_height = video_->height();
   }

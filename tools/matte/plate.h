@@ -13,9 +13,9 @@ namespace matte::cli {
 
 class Plate {
  public:
-  // Throws Error naming the path when it is missing, cannot be decoded, or is not width×height
-  // (unless `resize`, which scales it to the frame).
-  Plate(const std::string& path, int width, int height, bool resize);
+  // Throws Error naming the path when it is missing, cannot be decoded, has more than `max_pixels`
+  // (0: no limit), or is not width×height (unless `resize`, which scales it to the frame).
+  Plate(const std::string& path, int width, int height, bool resize, int64_t max_pixels = 0);
   // The plate for the next frame, 8-bit BGR. Throws Error when a plate video ends before the input.
   cv::Mat next();
 

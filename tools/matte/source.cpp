@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <optional>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "engine/error.h"
 #include "tools/common/args.h"
 #include "tools/common/frames.h"
+#include "tools/common/image_header.h"
 
 namespace matte::cli {
 
@@ -72,8 +74,8 @@ class CaptureSource : public FrameSource {
 // One image or a folder's images in name order, decoded one by one as they are read.
 class ImageSource : public FrameSource {
  public:
-  ImageSource(std::string path, std::vector<std::string> files, cv::Mat first, double fps)
-      : path_(std::move(path)), files_(std::move(files)), first_(std::move(first)) {
+  ImageSource(std::string path, std::vector<std::string> files, cv::Mat first, double fps, int64_t max_pixels)
+      : path_(std::move(path)), files_(std::move(files)), first_(std::move(first)), max_pixels_(max_pixels) {
     width_ = first_.cols;
     height_ = first_.rows;
     fps_ = fps > 0 ? fps : 30.0;
@@ -84,7 +86,17 @@ class ImageSource : public FrameSource {
   bool read(cv::Mat& bgr) override {
     if (next_ == files_.size()) return false;
     const std::string& file = files_[next_++];
-    bgr = first_.empty() ? read_image_bgr(file) : std::move(first_);
+    if (first_.empty()) {
+      // Another size is refused from the header when it has one, before decoding.
+      const std::optional<ImageSize> size = image_header_size(file);
+      if (size && (size->width != width_ || size->height != height_)) {
+        throw Error(file + ": " + size_text(size->width, size->height) + " differs from the sequence's " +
+                    size_text(width_, height_));
+      }
+      bgr = read_image_bgr(file, max_pixels_);
+    } else {
+      bgr = std::move(first_);
+    }
     if (bgr.cols != width_ || bgr.rows != height_) {
       throw Error(file + ": " + size_text(bgr.cols, bgr.rows) + " differs from the sequence's " +
                   size_text(width_, height_));
@@ -98,10 +110,17 @@ class ImageSource : public FrameSource {
   std::string path_;
   std::vector<std::string> files_;
   cv::Mat first_;
+  int64_t max_pixels_;
   size_t next_ = 0;
 };
 
-std::unique_ptr<FrameSource> open_camera(const std::string& spec, int start, double fps) {
+// The size the stream announces, checked before its first frame is decoded.
+void check_capture_size(const cv::VideoCapture& capture, const std::string& name, int64_t max_pixels) {
+  check_pixels(name, int64_t(capture.get(cv::CAP_PROP_FRAME_WIDTH)), int64_t(capture.get(cv::CAP_PROP_FRAME_HEIGHT)),
+               max_pixels);
+}
+
+std::unique_ptr<FrameSource> open_camera(const std::string& spec, int start, double fps, int64_t max_pixels) {
   const std::string number = spec.substr(std::string("camera:").size());
   int index = -1;
   const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), index);
@@ -110,31 +129,32 @@ std::unique_ptr<FrameSource> open_camera(const std::string& spec, int start, dou
   }
   auto capture = std::make_unique<cv::VideoCapture>(index);
   if (!capture->isOpened()) throw Error(spec + ": cannot open camera");
+  check_capture_size(*capture, spec, max_pixels);
   return std::make_unique<CaptureSource>(std::move(capture), spec, "", start, fps);
 }
 
 }  // namespace
 
-std::unique_ptr<FrameSource> FrameSource::open(const std::string& spec, int start, double fps) {
-  if (spec.starts_with("camera:")) return open_camera(spec, start, fps);
+std::unique_ptr<FrameSource> FrameSource::open(const std::string& spec, int start, double fps, int64_t max_pixels) {
+  if (spec.starts_with("camera:")) return open_camera(spec, start, fps, max_pixels);
   require_path(spec, "--input");
   if (fs::is_directory(spec)) {
     std::vector<std::string> files = image_files(spec);
     if (size_t(start) >= files.size()) throw Error(no_frames_after(spec, start));
     files.erase(files.begin(), files.begin() + start);
-    cv::Mat first = read_image_bgr(files.front());
-    return std::make_unique<ImageSource>(spec, std::move(files), std::move(first), fps);
+    cv::Mat first = read_image_bgr(files.front(), max_pixels);
+    return std::make_unique<ImageSource>(spec, std::move(files), std::move(first), fps, max_pixels);
   }
-  // An image's signature is checked before FFmpeg gets the file: FFmpeg also decodes some images.
-  if (cv::haveImageReader(spec)) {
-    cv::Mat image = cv::imread(spec, cv::IMREAD_COLOR);
-    if (!image.empty()) {
-      if (start > 0) throw Error(no_frames_after(spec, start));
-      return std::make_unique<ImageSource>(spec, std::vector<std::string>{spec}, std::move(image), fps);
-    }
+  // An image's signature or extension is checked before FFmpeg gets the file: FFmpeg also decodes
+  // some images, and would call a damaged one a video without frames.
+  if (cv::haveImageReader(spec) || has_image_extension(spec)) {
+    cv::Mat image = read_image_bgr(spec, max_pixels);
+    if (start > 0) throw Error(no_frames_after(spec, start));
+    return std::make_unique<ImageSource>(spec, std::vector<std::string>{spec}, std::move(image), fps, max_pixels);
   }
   auto capture = std::make_unique<cv::VideoCapture>(spec, cv::CAP_FFMPEG);
   if (!capture->isOpened()) throw Error(spec + ": cannot decode as an image or a video");
+  check_capture_size(*capture, spec, max_pixels);
   return std::make_unique<CaptureSource>(std::move(capture), spec, spec, start, fps);
 }
 

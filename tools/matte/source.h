@@ -12,9 +12,10 @@ namespace matte::cli {
 class FrameSource {
  public:
   // `spec` is a path or "camera:N". Skips `start` frames, then decodes the first frame so that the
-  // size is known. Throws Error naming the input when it is missing, cannot be decoded, or has no
-  // frame left. `fps` > 0 overrides the rate reported by fps().
-  static std::unique_ptr<FrameSource> open(const std::string& spec, int start, double fps);
+  // size is known. Throws Error naming the input when it is missing, not a regular file or folder,
+  // cannot be decoded, has no frame left, or has frames of more than `max_pixels` (0: no limit;
+  // checked from headers before decoding). `fps` > 0 overrides the rate reported by fps().
+  static std::unique_ptr<FrameSource> open(const std::string& spec, int start, double fps, int64_t max_pixels = 0);
   virtual ~FrameSource() = default;
 
   int width() const { return width_; }
