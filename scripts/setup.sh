@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config libxsimd-dev libtbb-dev libopencv-dev nlohmann-json3-dev
-          doctest-dev libbenchmark-dev libonnx-dev libprotobuf-dev protobuf-compiler)
+          doctest-dev libbenchmark-dev libonnx-dev libprotobuf-dev protobuf-compiler zlib1g-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

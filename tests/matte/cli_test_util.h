@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,12 +57,15 @@ struct TempDir {
 struct RunResult {
   int code = -1;  // exit code, or 128 + signal
   std::string out, err;
+  long max_rss_kb = 0;  // the child's peak resident memory
 };
 
-// Changes to the child's environment: `set` adds or replaces, `unset` removes.
+// Changes to the child's environment: `set` adds or replaces, `unset` removes; `cwd` is its
+// working folder (empty: the test's).
 struct Env {
   std::map<std::string, std::string> set;
   std::vector<std::string> unset;
+  std::string cwd;
 };
 
 inline std::string read_text(const fs::path& path) {
@@ -108,6 +112,7 @@ class Child {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addopen(&actions, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (!env.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, env.cwd.c_str());
     const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     INFO("cannot start ", argv[0]);
@@ -128,7 +133,7 @@ class Child {
   bool running() {
     if (pid_ <= 0) return false;
     int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+    if (::wait4(pid_, &status, WNOHANG, &usage_) == pid_) {
       status_ = status;
       pid_ = -1;
       return false;
@@ -153,12 +158,14 @@ class Child {
     r.code = WIFEXITED(status_) ? WEXITSTATUS(status_) : WIFSIGNALED(status_) ? 128 + WTERMSIG(status_) : -1;
     r.out = read_text(out_);
     r.err = read_text(err_);
+    r.max_rss_kb = usage_.ru_maxrss;
     return r;
   }
 
  private:
   pid_t pid_ = -1;
   int status_ = 0;
+  struct rusage usage_ = {};
   fs::path out_, err_;
 };
 
@@ -234,5 +241,43 @@ inline VideoInfo read_video(const std::string& path, bool keep_frames = false) {
 }
 
 inline cv::Mat read_png(const fs::path& path) { return cv::imread(path.string(), cv::IMREAD_UNCHANGED); }
+
+using Args = std::vector<std::string>;
+
+// Exit 0, nothing on stderr (no terminal: no progress bar), and the summary counts the frames.
+inline void check_success(const RunResult& r, int frames) {
+  INFO("stdout: ", r.out);
+  INFO("stderr: ", r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.err.empty());
+  const std::string summary = last_line(r.out);
+  CHECK(summary.starts_with("matte: "));
+  // Appended piecewise: GCC 12 warns falsely (-Wrestrict) on `" " + std::string`.
+  std::string count = " ";
+  count += std::to_string(frames);
+  count += " frames";
+  CHECK(contains(summary, count));
+}
+
+// A failing run: the expected exit code, one line "matte: <message>" with every part in it, and the
+// work folder exactly as before.
+inline RunResult check_failure(const TempDir& tmp, const Args& args, std::initializer_list<int> codes,
+                        const std::vector<std::string>& parts, const Env& env = {}) {
+  const std::vector<std::string> before = listing(tmp.dir);
+  const RunResult r = run_matte(tmp, args, env);
+  INFO("matte ", joined(args));
+  INFO("exit ", r.code, "\nstdout: ", r.out, "\nstderr: ", r.err);
+  CHECK(std::find(codes.begin(), codes.end(), r.code) != codes.end());
+  const std::string line = first_line(r.err);
+  CHECK(line.starts_with("matte: "));
+  for (const auto& part : parts) {
+    INFO("expected in the message: ", part);
+    CHECK(contains(line, part));
+  }
+  CHECK(line_count(r.err) == 1);  // every error is one line
+  CHECK(joined(listing(tmp.dir)) == joined(before));
+  return r;
+}
+
 
 }  // namespace matte::test

@@ -22,8 +22,6 @@ const char* const kRvm = "models/rvm_mobilenetv3_fp32.onnx";
 const char* const kClip = "media/video/mechanic_360x640.mp4";  // 360x640 portrait, 388 frames
 const char* const kSuit = "media/images/suit_570x407.png";
 
-using Args = std::vector<std::string>;
-
 void require_onnx_runtime() {
   std::string why;
   const bool available = reference::onnx_runtime_available(&why);
@@ -31,44 +29,9 @@ void require_onnx_runtime() {
   REQUIRE(available);
 }
 
-// Exit 0, nothing on stderr (no terminal: no progress bar), and the summary counts the frames.
-void check_success(const RunResult& r, int frames) {
-  INFO("stdout: ", r.out);
-  INFO("stderr: ", r.err);
-  REQUIRE(r.code == 0);
-  CHECK(r.err.empty());
-  const std::string summary = last_line(r.out);
-  CHECK(summary.starts_with("matte: "));
-  // Appended piecewise: GCC 12 warns falsely (-Wrestrict) on `" " + std::string`.
-  std::string count = " ";
-  count += std::to_string(frames);
-  count += " frames";
-  CHECK(contains(summary, count));
-}
-
 std::string lower(std::string s) {
   for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-// A failing run: the expected exit code, one line "matte: <message>" with every part in it, and the
-// work folder exactly as before.
-RunResult check_failure(const TempDir& tmp, const Args& args, std::initializer_list<int> codes,
-                        const std::vector<std::string>& parts, const Env& env = {}) {
-  const std::vector<std::string> before = listing(tmp.dir);
-  const RunResult r = run_matte(tmp, args, env);
-  INFO("matte ", joined(args));
-  INFO("exit ", r.code, "\nstdout: ", r.out, "\nstderr: ", r.err);
-  CHECK(std::find(codes.begin(), codes.end(), r.code) != codes.end());
-  const std::string line = first_line(r.err);
-  CHECK(line.starts_with("matte: "));
-  for (const auto& part : parts) {
-    INFO("expected in the message: ", part);
-    CHECK(contains(line, part));
-  }
-  CHECK(line_count(r.err) == 1);  // every error is one line
-  CHECK(joined(listing(tmp.dir)) == joined(before));
-  return r;
 }
 
 double video_fps(const std::string& path) {
@@ -577,7 +540,7 @@ TEST_CASE("matte: --version prints 'matte <version>'") {
 TEST_CASE("matte: --preview without a display fails (exit 1) and leaves nothing") {
   const std::string model = require_shared(kRvm), clip = require_shared(kClip);
   const TempDir tmp;
-  const Env no_display{{}, {"DISPLAY", "WAYLAND_DISPLAY"}};
+  const Env no_display{.set = {}, .unset = {"DISPLAY", "WAYLAND_DISPLAY"}, .cwd = ""};
   const RunResult r = check_failure(
       tmp, {"--model", model, "--input", clip, "--frames", "2", "--preview", "--output-alpha", tmp / "alpha"}, {1}, {},
       no_display);

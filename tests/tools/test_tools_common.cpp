@@ -1,14 +1,20 @@
 // The tools' shared helpers: metrics against hand-computed values, argument checking, frame decoding.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 #include <opencv2/imgcodecs.hpp>
 
 #include "engine/error.h"
 #include "tests/shared_data.h"
 #include "tools/common/args.h"
 #include "tools/common/frames.h"
+#include "tools/common/image_header.h"
 #include "tools/common/metrics.h"
 
 namespace matte::cli {
@@ -141,6 +147,64 @@ TEST_CASE("frames: the shared clip decodes to its first N frames") {
   CHECK(frames[0].width == 360);
   CHECK(frames[0].height == 640);
   CHECK(frames[2].planar.size() == 3u * 360 * 640);
+}
+
+}  // namespace matte::cli
+
+namespace matte::cli {
+
+TEST_CASE("image header sizes: PNG, JPEG (progressive too), BMP (both row orders), WebP (lossy and lossless), TIFF") {
+  const auto dir = std::filesystem::path(MATTE_BINARY_DIR) / "test_tmp" / ("image_header_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  cv::Mat image(37, 1001, CV_8UC3, cv::Scalar(10, 120, 230));
+  const std::vector<std::pair<std::string, std::vector<int>>> files = {
+      {"a.png", {}},
+      {"a.jpg", {}},
+      {"p.jpg", {cv::IMWRITE_JPEG_PROGRESSIVE, 1}},
+      {"a.bmp", {}},
+      {"a.webp", {cv::IMWRITE_WEBP_QUALITY, 80}},
+      {"l.webp", {cv::IMWRITE_WEBP_QUALITY, 101}},
+      {"a.tif", {}}};
+  for (const auto& [name, params] : files) {
+    CAPTURE(name);
+    const std::string path = (dir / name).string();
+    REQUIRE(cv::imwrite(path, image, params));
+    const std::optional<ImageSize> size = image_header_size(path);
+    REQUIRE(size);
+    CHECK(size->width == 1001);
+    CHECK(size->height == 37);
+  }
+  // A bottom-up BMP has a positive height, a top-down one a negative height: both read as 37.
+  std::string bmp;
+  {
+    std::ifstream in(dir / "a.bmp", std::ios::binary);
+    bmp.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const int32_t flipped = -37;
+  std::memcpy(bmp.data() + 22, &flipped, 4);
+  std::ofstream(dir / "t.bmp", std::ios::binary) << bmp;
+  REQUIRE(image_header_size((dir / "t.bmp").string()));
+  CHECK(image_header_size((dir / "t.bmp").string())->height == 37);
+  // Unknown or cut headers give nothing.
+  std::ofstream(dir / "x.png", std::ios::binary) << "\x89PNG\r\n";
+  std::ofstream(dir / "y.txt") << "text";
+  CHECK_FALSE(image_header_size((dir / "x.png").string()));
+  CHECK_FALSE(image_header_size((dir / "y.txt").string()));
+  CHECK_FALSE(image_header_size((dir / "missing.png").string()));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("check_pixels refuses more than the limit, naming the file and the memory it would take") {
+  CHECK_NOTHROW(check_pixels("a.png", 7680, 4320, kDefaultMaxPixels));
+  CHECK_NOTHROW(check_pixels("a.png", 100000, 100000, 0));
+  try {
+    check_pixels("a.png", 20000, 20000, kDefaultMaxPixels);
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()) ==
+          "a.png: 20000x20000 is 400.0 Mpx, more than --max-pixels 33177600; it would need up to about 12.0 GB of "
+          "memory (raise --max-pixels to allow it)");
+  }
 }
 
 }  // namespace matte::cli

@@ -56,26 +56,31 @@ Frame resized(const Frame& frame, int width, int height) {
 
 namespace {
 
-// libpng and libjpeg print their own complaints about a damaged file on stderr before OpenCV
-// returns an empty image; the tools say it in one line of their own instead. Decoding is
+// libpng and libjpeg print their own complaints about a damaged file or a failed write on stderr
+// before OpenCV reports the failure; the tools say it in one line of their own instead. Image I/O is
 // serialised while stderr points elsewhere, so no thread restores it early.
-cv::Mat imread_quietly(const std::string& path, int flags) {
+template <class F>
+auto with_quiet_stderr(F f) {
   static std::mutex mutex;
   std::lock_guard lock(mutex);
   const int saved = ::dup(STDERR_FILENO);
   const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
   if (saved >= 0 && null >= 0) ::dup2(null, STDERR_FILENO);
   if (null >= 0) ::close(null);
-  cv::Mat image;
+  decltype(f()) result{};
   try {
-    image = cv::imread(path, flags);
-  } catch (...) {  // some damaged files make OpenCV throw: reported by the caller as undecodable
+    result = f();
+  } catch (...) {  // some damaged files make OpenCV throw: reported by the caller as a failure
   }
   if (saved >= 0) {
     ::dup2(saved, STDERR_FILENO);
     ::close(saved);
   }
-  return image;
+  return result;
+}
+
+cv::Mat imread_quietly(const std::string& path, int flags) {
+  return with_quiet_stderr([&] { return cv::imread(path, flags); });
 }
 
 }  // namespace
@@ -103,6 +108,10 @@ cv::Mat read_image_bgr(const std::string& path, int64_t max_pixels) {
   if (img.empty()) throw Error(path + ": cannot decode as an image (damaged or not an image)");
   check_pixels(path, img.cols, img.rows, max_pixels);
   return img;
+}
+
+bool write_image(const std::string& path, const cv::Mat& image) {
+  return with_quiet_stderr([&] { return cv::imwrite(path, image); });
 }
 
 bool has_image_extension(const fs::path& path) {

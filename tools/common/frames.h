@@ -32,6 +32,9 @@ constexpr int64_t kDefaultMaxPixels = int64_t(7680) * 4320;
 // limit), saying how much memory matting it would take.
 void check_pixels(const std::string& path, int64_t width, int64_t height, int64_t max_pixels);
 
+// cv::imwrite without the codec library's own lines on stderr; false when it failed.
+bool write_image(const std::string& path, const cv::Mat& image);
+
 // Whether OpenCV decodes files of this extension (case-insensitive).
 bool has_image_extension(const std::filesystem::path& path);
 

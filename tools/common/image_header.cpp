@@ -1,6 +1,8 @@
 #include "tools/common/image_header.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <vector>
 
@@ -79,7 +81,7 @@ std::optional<ImageSize> image_header_size(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   const std::vector<uint8_t> h = read_at(in, 0, 30);
   auto starts = [&](const char* magic, size_t n, size_t at = 0) {
-    return h.size() >= at + n && std::equal(magic, magic + n, h.begin() + at);
+    return h.size() >= at + n && std::memcmp(magic, h.data() + at, n) == 0;
   };
   if (starts("\x89PNG\r\n\x1a\n", 8) && h.size() >= 24) return sized(be(&h[16], 4), be(&h[20], 4));
   if (starts("\xff\xd8", 2)) return jpeg_size(in);

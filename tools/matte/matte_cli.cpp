@@ -144,6 +144,8 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
   if (!o.background.path.empty()) require_path(o.background.path, "--background");
   check_output_paths(o);
 
+  // The input first: a frame too large is refused before the model costs memory.
+  const auto source = FrameSource::open(o.input, o.start, o.fps, o.max_pixels);
   const int threads = o.threads > 0 ? o.threads : tbb::info::default_concurrency();
   Session session = load_model(o.model, {.threads = threads,
                                          .downsample_ratio = o.downsample_ratio,
@@ -153,7 +155,6 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
                                          .refine_mode = o.refine_mode,
                                          .results = results_written(o)});
   check_model_fits(o, session);
-  const auto source = FrameSource::open(o.input, o.start, o.fps, o.max_pixels);
   const int width = source->width(), height = source->height();
   std::optional<Plate> plate;
   if (session.needs_plate()) plate.emplace(o.plate, width, height, o.resize_plate, o.max_pixels);

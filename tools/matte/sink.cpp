@@ -10,6 +10,7 @@
 
 #include "engine/error.h"
 #include "tools/common/args.h"
+#include "tools/common/frames.h"
 
 namespace matte::cli {
 
@@ -103,7 +104,7 @@ class PngSequenceSink : public SizedSink {
     check_frame(frame, true);
     char name[16];
     std::snprintf(name, sizeof name, "%06d.png", index_++);
-    if (!cv::imwrite((work() / name).string(), frame)) {
+    if (!write_image((work() / name).string(), frame)) {
       throw Error((staged_->target() / name).string() + ": cannot write");
     }
   }
@@ -130,7 +131,7 @@ class ImageSink : public SizedSink {
 
   void close() override {
     if (frame_.empty()) throw Error(path_ + ": no frame to write");
-    if (!cv::imwrite(work().string(), frame_)) throw Error(path_ + ": cannot write image");
+    if (!write_image(work().string(), frame_)) throw Error(path_ + ": cannot write image");
   }
 
   bool keeps_transparency() const override {

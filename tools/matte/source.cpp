@@ -89,6 +89,7 @@ class ImageSource : public FrameSource {
     if (first_.empty()) {
       // Another size is refused from the header when it has one, before decoding.
       const std::optional<ImageSize> size = image_header_size(file);
+      if (size) check_pixels(file, size->width, size->height, max_pixels_);
       if (size && (size->width != width_ || size->height != height_)) {
         throw Error(file + ": " + size_text(size->width, size->height) + " differs from the sequence's " +
                     size_text(width_, height_));
