@@ -113,6 +113,22 @@ TEST_CASE("hostile ONNX: an initializer whose dims exceed its data is refused be
   CHECK_MESSAGE(r.peak_rss_kb < 100 * 1024, r.peak_rss_kb, " kB");
 }
 
+TEST_CASE("hostile ONNX: a file of 2 GB or more is refused before it is read") {
+  const auto dir = test::temp_dir("hostile_size");
+  const std::string model = (dir / "sparse.onnx").string();
+  test::write_bytes(model, "", 0);
+  std::filesystem::resize_file(model, uintmax_t{1} << 31);  // sparse: no disk used
+  const std::string err_path = (dir / "err.txt").string();
+  for (const auto& command : std::vector<std::vector<std::string>>{
+           {binary("onnx2flat"), model, (dir / "w.safetensors").string()}, {binary("onnx2flat"), "--dump", model}}) {
+    const test::ChildResult r = test::run_child(command, err_path);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err == "onnx2flat: " + model + ": file too large for protobuf (2 GB or more)\n");
+    CHECK_MESSAGE(r.peak_rss_kb < 100 * 1024, r.peak_rss_kb, " kB");
+  }
+  std::filesystem::remove(model);
+}
+
 TEST_CASE("hostile ONNX: sizes are overflow-checked and bounded by the data present") {
   auto m = test::empty_model();
   auto& t = *m.mutable_graph()->add_initializer();
