@@ -129,6 +129,29 @@ TEST_CASE("hostile ONNX: a file of 2 GB or more is refused before it is read") {
   std::filesystem::remove(model);
 }
 
+TEST_CASE("hostile ONNX: a file whose parse would take many times its size is refused before parsing") {
+  // A graph of ten million empty nodes: 20 MB of bytes that protobuf would make 1.5 GB of objects.
+  const size_t nodes = 10'000'000;
+  std::string graph;
+  for (size_t i = 0; i < nodes; ++i) graph += std::string("\x0a\x00", 2);
+  auto m = test::empty_model();
+  std::string bytes = m.SerializeAsString();
+  bytes += '\x3a';  // field 7 (graph), length-delimited, then the length as a varint
+  uint64_t length = graph.size();
+  for (; length >= 0x80; length >>= 7) bytes += static_cast<char>((length & 0x7f) | 0x80);
+  bytes += static_cast<char>(length);
+  bytes += graph;
+  const auto dir = test::temp_dir("hostile_parse");
+  const std::string model = (dir / "empty_nodes.onnx").string();
+  test::write_bytes(model, bytes.data(), bytes.size());
+  const test::ChildResult r =
+      test::run_child({binary("onnx2flat"), model, (dir / "w.safetensors").string()}, (dir / "err.txt").string());
+  CHECK(r.exit_code == 1);
+  CHECK_MESSAGE(r.err.starts_with("onnx2flat: " + model + ": not a plausible ONNX model: parsing its"), r.err);
+  CHECK_MESSAGE(r.peak_rss_kb < 100 * 1024, r.peak_rss_kb, " kB");
+  CHECK_MESSAGE(r.seconds < 2.0, r.seconds, " s");
+}
+
 TEST_CASE("hostile ONNX: sizes are overflow-checked and bounded by the data present") {
   auto m = test::empty_model();
   auto& t = *m.mutable_graph()->add_initializer();

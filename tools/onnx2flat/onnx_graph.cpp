@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "engine/error.h"
+#include "tools/onnx2flat/parse_cost.h"
 
 namespace matte::convert {
 
@@ -107,10 +108,17 @@ std::vector<uint8_t> read_onnx_file(const std::string& path) {
 
 onnx::ModelProto parse_onnx(std::span<const uint8_t> bytes, const std::string& origin) {
   check_size(bytes.size(), origin);
+  if (bytes.empty()) throw Error(origin + ": empty file, not an ONNX model");
+  // A real model's parse takes about its file size (the weights are raw bytes); a crafted one,
+  // e.g. millions of empty nodes, could take a hundred times that.
+  const uint64_t budget = 4 * uint64_t{bytes.size()} + (uint64_t{64} << 20);
+  if (const auto cost = parse_cost(bytes, *onnx::ModelProto::descriptor(), budget); cost && *cost > budget) {
+    throw Error(origin + ": not a plausible ONNX model: parsing its " + std::to_string(bytes.size()) +
+                " bytes would take over " + std::to_string(budget >> 20) + " MB");
+  }
   onnx::ModelProto model;
   google::protobuf::io::CodedInputStream in(bytes.data(), static_cast<int>(bytes.size()));
   in.SetTotalBytesLimit(INT_MAX);
-  if (bytes.empty()) throw Error(origin + ": empty file, not an ONNX model");
   if (!model.ParseFromCodedStream(&in) || !in.ConsumedEntireMessage()) {
     throw Error(origin + ": " + diagnose_unparsable(bytes));
   }
