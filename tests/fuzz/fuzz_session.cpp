@@ -49,8 +49,8 @@ nlohmann::json json_value(FuzzInput& in) {
 }
 
 std::vector<uint8_t> edited_weight_file(FuzzInput& in, matte::ConvertedModel model) {
-  while (!in.empty()) {
-    auto& tensors = model.tensors;
+  auto& tensors = model.tensors;
+  while (!in.empty() && !tensors.empty()) {
     switch (in.byte() % 4) {
       case 0: {
         auto settings = nlohmann::json::parse(model.metadata["settings"], nullptr, false);
@@ -58,7 +58,8 @@ std::vector<uint8_t> edited_weight_file(FuzzInput& in, matte::ConvertedModel mod
         const std::array<const char*, 6> keys = {"backbone_scale", "sample_pixels", "threshold",
                                                  "refine_mode",    "kernel_size",   "outputs"};
         settings[keys[in.index(keys.size())]] = json_value(in);
-        model.metadata["settings"] = settings.dump();
+        // Text from the input need not be UTF-8: dump replaces what is not.
+        model.metadata["settings"] = settings.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         break;
       }
       case 1: {
