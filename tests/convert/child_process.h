@@ -17,7 +17,8 @@ namespace matte::test {
 struct ChildResult {
   int exit_code = -1;  // -1 when killed by a signal
   long peak_rss_kb = 0;
-  double seconds = 0;
+  double seconds = 0;      // wall clock
+  double cpu_seconds = 0;  // user + system: what bounds hold on a loaded machine
   std::string err;  // its stderr
 };
 
@@ -43,6 +44,8 @@ inline ChildResult run_child(const std::vector<std::string>& argv, const std::st
   if (pid > 0 && wait4(pid, &status, 0, &usage) == pid) {
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     r.peak_rss_kb = usage.ru_maxrss;
+    const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + 1e-6 * t.tv_usec; };
+    r.cpu_seconds = seconds(usage.ru_utime) + seconds(usage.ru_stime);
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const auto err = read_bytes(stderr_path);
