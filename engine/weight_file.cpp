@@ -259,6 +259,12 @@ std::vector<std::string> WeightFile::names() const {
   return out;
 }
 
+const std::vector<int64_t>& WeightFile::shape(const std::string& name) const {
+  const auto it = impl_->tensors.find(name);
+  if (it == impl_->tensors.end()) fail(impl_->origin, "tensor '" + name + "' is missing");
+  return it->second.shape;
+}
+
 std::span<const float> WeightFile::tensor(const std::string& name, const std::vector<int64_t>& shape) const {
   const auto it = impl_->tensors.find(name);
   if (it == impl_->tensors.end()) fail(impl_->origin, "tensor '" + name + "' is missing");

@@ -39,6 +39,8 @@ class WeightFile {
   const std::string& meta(const std::string& key) const;
   bool has(const std::string& name) const;
   std::vector<std::string> names() const;
+  // Throws Error when missing.
+  const std::vector<int64_t>& shape(const std::string& name) const;
   // F32 tensor data; throws Error when missing, not F32, or of another shape than `shape`.
   std::span<const float> tensor(const std::string& name, const std::vector<int64_t>& shape) const;
   const std::string& origin() const;

@@ -2,9 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <iomanip>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -36,10 +34,7 @@ bool same_file(const std::string& a, const std::string& b) {
 }
 
 void dump(const std::string& path, std::ostream& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open file");
-  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  convert::dump_model(convert::parse_onnx(bytes, path), out);
+  convert::dump_model(convert::parse_onnx(convert::read_onnx_file(path), path), out);
 }
 
 void convert_file(const std::string& in, const std::string& out_path, std::ostream& out) {

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <map>
 
 #include "engine/error.h"
@@ -115,11 +113,12 @@ ConvMatch match_conv(const Graph& graph, const onnx::NodeProto& conv) {
 ConvWeights conv_weights(const Graph& graph, const ConvMatch& match) {
   const onnx::NodeProto& conv = *match.conv;
   const std::string what = graph.origin() + ": " + describe(conv);
-  if (conv.input_size() < 2 || conv.input(1).empty()) throw Error(what + " has no weight input");
+  if (conv.input(1).empty()) throw Error(what + " has no weight input");
   ConvWeights w;
   w.weight_shape = graph.constant_dims(conv.input(1), conv);
   w.weight = graph.constant_values(conv.input(1), conv);
   if (w.weight_shape.size() != 4) throw Error(what + ": weight is " + shape_text(w.weight_shape) + ", not 4-D");
+  if (w.weight_shape[0] == 0) throw Error(what + ": weight " + shape_text(w.weight_shape) + " has no output channels");
   const auto cout = static_cast<size_t>(w.weight_shape[0]);
   const auto check_per_channel = [&](const std::vector<float>& v, const std::string& name) {
     if (v.size() != cout) {
@@ -134,7 +133,6 @@ ConvWeights conv_weights(const Graph& graph, const ConvMatch& match) {
   if (match.batchnorm == nullptr) return w;
 
   const onnx::NodeProto& bn = *match.batchnorm;
-  if (bn.input_size() != 5) throw Error(graph.origin() + ": " + describe(bn) + " does not have 5 inputs");
   const auto scale = graph.constant_values(bn.input(1), bn), shift = graph.constant_values(bn.input(2), bn);
   const auto mean = graph.constant_values(bn.input(3), bn), var = graph.constant_values(bn.input(4), bn);
   for (const auto* v : {&scale, &shift, &mean, &var}) check_per_channel(*v, "BatchNormalization parameter");
@@ -371,7 +369,6 @@ class RvmWalker {
     const auto filtered = frontier(coarse);
     if (filtered.empty()) fail("no box filter on the coarse output");
     const auto weight_of = [&](const onnx::NodeProto& conv) -> const onnx::TensorProto& {
-      if (conv.input_size() < 2) fail(describe(conv) + " has no weight input");
       return g_.require_constant(conv.input(1), conv);
     };
     const onnx::TensorProto& box = weight_of(*filtered[0]);
@@ -445,7 +442,6 @@ void check_layer(const Graph& graph, const rvm::ConvLayer& layer, const ConvMatc
 void ModelBuilder::add(const rvm::ConvLayer& layer, const ConvMatch& m) {
   check_layer(graph_, layer, m);
   const std::string what = graph_.origin() + ": " + std::string(layer.name) + " (" + describe(*m.conv) + ")";
-  if (m.conv->input_size() < 2) throw Error(what + ": no weight input");
   if (const auto dims = graph_.constant_dims(m.conv->input(1), *m.conv); dims != rvm::weight_shape(layer)) {
     throw Error(what + ": weight shape " + shape_text(dims) + ", expected " + shape_text(rvm::weight_shape(layer)));
   }
@@ -500,17 +496,6 @@ ConvertedModel convert_onnx_bytes(std::span<const uint8_t> bytes, const std::str
   return convert::convert_model(model, origin, sha256_hex(bytes));
 }
 
-ConvertedModel convert_onnx(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw Error(path + ": no such file");
-  if (!std::filesystem::is_regular_file(path, ec)) throw Error(path + ": not a regular file");
-  std::ifstream in(path, std::ios::binary);
-  const auto size = std::filesystem::file_size(path, ec);
-  if (!in || ec) throw Error(path + ": cannot open file");
-  std::vector<uint8_t> bytes(size);
-  if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size)))
-    throw Error(path + ": read error");
-  return convert_onnx_bytes(bytes, path);
-}
+ConvertedModel convert_onnx(const std::string& path) { return convert_onnx_bytes(convert::read_onnx_file(path), path); }
 
 }  // namespace matte

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -73,6 +74,8 @@ float backbone_scale(const Graph& g) {
       t != nullptr && tensor_dims(*t) == std::vector<int64_t>{4}) {
     const auto s = tensor_values(*t, g.origin());
     if (s[0] != 1.0f || s[1] != 1.0f || s[2] != s[3]) fail(g, describe(resize) + " does not scale both axes alike");
+    if (!(s[2] > 0.0f && s[2] <= 1.0f))
+      fail(g, describe(resize) + " scales by " + std::to_string(s[2]) + ", not in (0, 1]");
     return s[2];
   }
   if (resize.input_size() < 4 || resize.input(3).empty())
@@ -115,6 +118,9 @@ nlohmann::json refine_settings(const Graph& g) {
     const auto* k = n.input_size() > 1 ? g.constant(n.input(1)) : nullptr;
     const auto values = k != nullptr ? tensor_ints(*k, g.origin()) : std::vector<int64_t>{};
     if (values.size() != 1 || values[0] <= 0) fail(g, describe(n) + " has no constant k");
+    // The engine counts sample pixels (16 per patch) in an int.
+    if (values[0] > std::numeric_limits<int>::max() / 16)
+      fail(g, describe(n) + " has k " + std::to_string(values[0]) + ", too large");
     s["refine_mode"] = "sampling";
     s["sample_pixels"] = values[0] * 16;  // k is the number of 4x4 patches
     return s;
@@ -145,11 +151,13 @@ std::string text(const Affine& a) {
   return out.str();
 }
 
-// Follows a box coordinate back through casts and Add/Sub/Mul by constants to the patch index.
+// Follows a box coordinate back through casts and Add/Sub/Mul by constants to the patch index
+// (stopping where a cycle would come back).
 Affine affine(const Graph& g, std::string value) {
   static const std::set<std::string> pass = {"Cast", "Unsqueeze", "Squeeze", "Identity"};
   Affine a;
-  for (const onnx::NodeProto* n; (n = g.producer(value)) != nullptr;) {
+  std::set<std::string> seen;
+  for (const onnx::NodeProto* n; seen.insert(value).second && (n = g.producer(value)) != nullptr;) {
     const std::string& op = n->op_type();
     if (pass.count(op)) {
       value = n->input(0);
@@ -203,13 +211,13 @@ void check_patch_crops(const Graph& g, int64_t opset) {
     const auto columns = box_columns(g, *roi);
     for (int axis = 0; axis < 2; ++axis) {
       const Affine lo = affine(g, columns[axis]), hi = affine(g, columns[axis + 2]);
-      const auto size = static_cast<double>(int_attribute(*roi, axis == 0 ? "output_width" : "output_height", 1));
+      const int64_t samples = int_attribute(*roi, axis == 0 ? "output_width" : "output_height", 1);
+      const auto size = static_cast<double>(samples);
       const bool exact = lo.index == hi.index && lo.scale == hi.scale && lo.scale > 0 &&
                          std::abs(hi.offset - lo.offset - size) < 1e-6 && std::abs(lo.offset + 0.5 - shift) < 1e-6;
       if (!exact) {
         unsupported_crop(g, describe(*roi) + " does not crop whole pixels: " + (axis == 0 ? "x" : "y") + " from " +
-                                text(lo) + " to " + text(hi) + " in " + std::to_string(static_cast<int>(size)) +
-                                " samples");
+                                text(lo) + " to " + text(hi) + " in " + std::to_string(samples) + " samples");
       }
     }
   }

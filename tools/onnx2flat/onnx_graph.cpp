@@ -6,8 +6,11 @@
 #include <bit>
 #include <climits>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 
 #include "engine/error.h"
+#include "tools/onnx2flat/parse_cost.h"
 
 namespace matte::convert {
 
@@ -42,23 +45,80 @@ std::string diagnose_unparsable(std::span<const uint8_t> bytes) {
   }
 }
 
-size_t element_count(const onnx::TensorProto& tensor, const std::string& what) {
-  size_t count = 1;
-  for (int64_t d : tensor.dims()) {
-    if (d < 0) throw Error(what + " has a negative dimension");
-    count *= static_cast<size_t>(d);
+void check_size(uint64_t size, const std::string& origin) {
+  if (size > static_cast<uint64_t>(INT_MAX)) throw Error(origin + ": file too large for protobuf (2 GB or more)");
+}
+
+// The product of the dims; throws Error for a negative one, external data, or 2^64 elements or more.
+uint64_t element_count(const onnx::TensorProto& tensor, const std::string& what) {
+  if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
+    throw Error(what + " uses external data, which is not supported");
   }
+  uint64_t count = 1;
+  bool overflow = false;
+  for (int64_t d : tensor.dims()) {
+    if (d < 0) throw Error(what + " has a negative dimension in " + shape_text(tensor_dims(tensor)));
+    overflow |= __builtin_mul_overflow(count, static_cast<uint64_t>(d), &count);
+  }
+  if (overflow) throw Error(what + " has dims " + shape_text(tensor_dims(tensor)) + ", more than 2^64 elements");
   return count;
+}
+
+// Whether `raw` holds exactly `count` elements of `width` bytes; compared without multiplying.
+void check_raw_size(uint64_t count, const std::string& raw, size_t width, const std::string& what) {
+  if (raw.size() % width != 0 || raw.size() / width != count) {
+    throw Error(what + " has " + std::to_string(count) + " elements but " + std::to_string(raw.size()) +
+                " bytes of raw_data (" + std::to_string(width) + " per element)");
+  }
+}
+
+void check_field_size(uint64_t count, int stored, const char* field, const std::string& what) {
+  if (static_cast<uint64_t>(stored) != count) {
+    throw Error(what + " has " + std::to_string(count) + " elements but " + std::to_string(stored) + " in " + field);
+  }
+}
+
+// ONNX's required inputs of the ops the converter reads; other ops are not looked into.
+int required_inputs(const std::string& op) {
+  static const std::map<std::string, int> required = {
+      {"Conv", 2},     {"BatchNormalization", 5}, {"Add", 2},       {"Sub", 2},      {"Mul", 2},
+      {"Div", 2},      {"Greater", 2},            {"Gather", 2},    {"TopK", 2},     {"RoiAlign", 3},
+      {"Clip", 1},     {"Resize", 1},             {"Concat", 1},    {"Cast", 1},     {"Identity", 1},
+      {"Squeeze", 1},  {"Unsqueeze", 1},          {"Relu", 1},      {"Sigmoid", 1},  {"Tanh", 1},
+      {"HardSigmoid", 1}, {"HardSwish", 1},       {"Shape", 1},     {"GlobalAveragePool", 1}};
+  const auto it = required.find(op);
+  return it == required.end() ? 0 : it->second;
 }
 
 }  // namespace
 
+std::vector<uint8_t> read_onnx_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw Error(path + ": no such file");
+  if (!std::filesystem::is_regular_file(path, ec)) throw Error(path + ": not a regular file");
+  std::ifstream in(path, std::ios::binary);
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!in || ec) throw Error(path + ": cannot open file");
+  check_size(size, path);
+  std::vector<uint8_t> bytes(size);
+  if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size)))
+    throw Error(path + ": read error");
+  return bytes;
+}
+
 onnx::ModelProto parse_onnx(std::span<const uint8_t> bytes, const std::string& origin) {
-  if (bytes.size() > static_cast<size_t>(INT_MAX)) throw Error(origin + ": file too large for protobuf (over 2 GB)");
+  check_size(bytes.size(), origin);
+  if (bytes.empty()) throw Error(origin + ": empty file, not an ONNX model");
+  // A real model's parse takes about its file size (the weights are raw bytes); a crafted one,
+  // e.g. millions of empty nodes, could take a hundred times that.
+  const uint64_t budget = 4 * uint64_t{bytes.size()} + (uint64_t{64} << 20);
+  if (const auto cost = parse_cost(bytes, *onnx::ModelProto::descriptor(), budget); cost && *cost > budget) {
+    throw Error(origin + ": not a plausible ONNX model: parsing its " + std::to_string(bytes.size()) +
+                " bytes would take over " + std::to_string(budget >> 20) + " MB");
+  }
   onnx::ModelProto model;
   google::protobuf::io::CodedInputStream in(bytes.data(), static_cast<int>(bytes.size()));
   in.SetTotalBytesLimit(INT_MAX);
-  if (bytes.empty()) throw Error(origin + ": empty file, not an ONNX model");
   if (!model.ParseFromCodedStream(&in) || !in.ConsumedEntireMessage()) {
     throw Error(origin + ": " + diagnose_unparsable(bytes));
   }
@@ -99,40 +159,37 @@ std::vector<int64_t> tensor_dims(const onnx::TensorProto& tensor) {
 
 std::vector<float> tensor_values(const onnx::TensorProto& tensor, const std::string& origin) {
   const std::string what = origin + ": tensor '" + tensor.name() + "'";
-  if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
-    throw Error(what + " uses external data, which is not supported");
-  }
-  const size_t count = element_count(tensor, what);
-  std::vector<float> values(count);
+  const uint64_t count = element_count(tensor, what);
   const std::string& raw = tensor.raw_data();
   const auto type = tensor.data_type();
   if (type == onnx::TensorProto::FLOAT) {
     if (!raw.empty()) {
-      if (raw.size() != count * 4) throw Error(what + ": raw_data size does not match its shape");
+      check_raw_size(count, raw, 4, what);
+      std::vector<float> values(count);
       std::memcpy(values.data(), raw.data(), raw.size());
-    } else {
-      if (static_cast<size_t>(tensor.float_data_size()) != count)
-        throw Error(what + ": float_data size does not match its shape");
-      std::copy(tensor.float_data().begin(), tensor.float_data().end(), values.begin());
+      return values;
     }
-    return values;
+    check_field_size(count, tensor.float_data_size(), "float_data", what);
+    return {tensor.float_data().begin(), tensor.float_data().end()};
   }
   if (type == onnx::TensorProto::FLOAT16 || type == onnx::TensorProto::BFLOAT16) {
     const auto widen = [type](uint16_t bits) {
       return type == onnx::TensorProto::FLOAT16 ? half_to_float(bits) : std::bit_cast<float>(uint32_t{bits} << 16);
     };
-    if (!raw.empty()) {
-      if (raw.size() != count * 2) throw Error(what + ": raw_data size does not match its shape");
-      for (size_t i = 0; i < count; ++i) {
-        uint16_t bits;
-        std::memcpy(&bits, raw.data() + 2 * i, 2);
-        values[i] = widen(bits);
-      }
+    if (raw.empty()) {
+      check_field_size(count, tensor.int32_data_size(), "int32_data", what);
     } else {
-      if (static_cast<size_t>(tensor.int32_data_size()) != count)
-        throw Error(what + ": int32_data size does not match its shape");
-      for (size_t i = 0; i < count; ++i)
-        values[i] = widen(static_cast<uint16_t>(tensor.int32_data(static_cast<int>(i))));
+      check_raw_size(count, raw, 2, what);
+    }
+    std::vector<float> values(count);
+    for (size_t i = 0; i < count; ++i) {
+      uint16_t bits;
+      if (raw.empty()) {
+        bits = static_cast<uint16_t>(tensor.int32_data(static_cast<int>(i)));
+      } else {
+        std::memcpy(&bits, raw.data() + 2 * i, 2);
+      }
+      values[i] = widen(bits);
     }
     return values;
   }
@@ -141,16 +198,22 @@ std::vector<float> tensor_values(const onnx::TensorProto& tensor, const std::str
 
 std::vector<int64_t> tensor_ints(const onnx::TensorProto& tensor, const std::string& origin) {
   const std::string what = origin + ": tensor '" + tensor.name() + "'";
-  const size_t count = element_count(tensor, what);
+  const uint64_t count = element_count(tensor, what);
   const auto type = tensor.data_type();
   if (type != onnx::TensorProto::INT64 && type != onnx::TensorProto::INT32) {
     throw Error(what + " has data type " + onnx::TensorProto::DataType_Name(type) + ", expected INT64 or INT32");
   }
-  std::vector<int64_t> values(count);
   const std::string& raw = tensor.raw_data();
   const size_t width = type == onnx::TensorProto::INT64 ? 8 : 4;
+  if (raw.empty()) {
+    const bool wide = width == 8;
+    check_field_size(count, wide ? tensor.int64_data_size() : tensor.int32_data_size(),
+                     wide ? "int64_data" : "int32_data", what);
+  } else {
+    check_raw_size(count, raw, width, what);
+  }
+  std::vector<int64_t> values(count);
   if (!raw.empty()) {
-    if (raw.size() != count * width) throw Error(what + ": raw_data size does not match its shape");
     for (size_t i = 0; i < count; ++i) {
       if (width == 8) {
         std::memcpy(&values[i], raw.data() + 8 * i, 8);
@@ -162,8 +225,6 @@ std::vector<int64_t> tensor_ints(const onnx::TensorProto& tensor, const std::str
     }
     return values;
   }
-  const size_t stored = width == 8 ? tensor.int64_data_size() : tensor.int32_data_size();
-  if (stored != count) throw Error(what + ": data size does not match its shape");
   for (size_t i = 0; i < count; ++i) {
     const int k = static_cast<int>(i);
     values[i] = width == 8 ? tensor.int64_data(k) : tensor.int32_data(k);
@@ -211,7 +272,14 @@ std::string describe(const onnx::NodeProto& node) {
 Graph::Graph(const onnx::GraphProto& graph, std::string origin) : graph_(graph), origin_(std::move(origin)) {
   for (const auto& t : graph.initializer()) constants_[t.name()] = &t;
   for (const auto& node : graph.node()) {
-    for (const auto& out : node.output()) producers_[out] = &node;
+    if (node.output_size() == 0) throw Error(origin_ + ": " + describe(node) + " has no output");
+    if (const int required = required_inputs(node.op_type()); node.input_size() < required) {
+      throw Error(origin_ + ": " + describe(node) + " has " + std::to_string(node.input_size()) + " inputs, " +
+                  node.op_type() + " needs " + std::to_string(required));
+    }
+    for (const auto& out : node.output()) {
+      if (!out.empty()) producers_[out] = &node;
+    }
     for (const auto& in : node.input()) {
       if (!in.empty()) consumers_[in].push_back(&node);
     }
@@ -250,7 +318,7 @@ const onnx::TensorProto& Graph::require_constant(const std::string& value, const
 }
 
 std::vector<float> Graph::constant_values(const std::string& value, const onnx::NodeProto& user) const {
-  return tensor_values(require_constant(value, user), origin_);
+  return tensor_values(require_constant(value, user), origin_ + ": " + describe(user));
 }
 
 std::vector<int64_t> Graph::constant_dims(const std::string& value, const onnx::NodeProto& user) const {

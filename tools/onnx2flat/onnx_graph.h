@@ -14,14 +14,20 @@
 
 namespace matte::convert {
 
-// Throws Error naming `origin` when the bytes are not a complete ONNX model with a graph.
+// The whole file, refused before reading when protobuf could not parse it (2 GB and over); throws
+// Error naming `path`.
+std::vector<uint8_t> read_onnx_file(const std::string& path);
+// Throws Error naming `origin` when the bytes are not a complete ONNX model with a graph. Parsing
+// costs memory in proportion to the bytes (protobuf's nesting limit bounds the depth).
 onnx::ModelProto parse_onnx(std::span<const uint8_t> bytes, const std::string& origin);
 
 // Values of a FLOAT, FLOAT16 or BFLOAT16 tensor stored as raw_data, float_data or int32_data
-// (fp16 bit patterns). Throws Error naming `origin` for other types or a size mismatch.
+// (fp16 bit patterns). Throws Error naming `origin` (the file, maybe with the node reading the
+// tensor) for other types, external data, or dims that do not match the data present; the
+// sizes are compared before anything is allocated, so the cost is bounded by the file's size.
 std::vector<float> tensor_values(const onnx::TensorProto& tensor, const std::string& origin);
 std::vector<int64_t> tensor_dims(const onnx::TensorProto& tensor);
-// Values of an INT64 or INT32 tensor (raw_data or the typed field); throws Error naming `origin` otherwise.
+// Values of an INT64 or INT32 tensor (raw_data or the typed field), checked alike.
 std::vector<int64_t> tensor_ints(const onnx::TensorProto& tensor, const std::string& origin);
 
 float half_to_float(uint16_t bits);
@@ -36,6 +42,8 @@ bool has_value(const google::protobuf::RepeatedPtrField<onnx::ValueInfoProto>& v
 
 class Graph {
  public:
+  // Throws Error naming `origin` and the node when a node lacks an output, or inputs its op
+  // requires: the converter indexes those without further checks.
   Graph(const onnx::GraphProto& graph, std::string origin);
 
   const onnx::GraphProto& proto() const { return graph_; }
@@ -46,7 +54,7 @@ class Graph {
   // An initializer or a Constant node's value, also through Identity or Cast-to-float; nullptr
   // when `value` is computed.
   const onnx::TensorProto* constant(const std::string& value) const;
-  // These throw Error naming `user` when the constant is absent.
+  // These throw Error naming `user` when the constant is absent or its data is malformed.
   const onnx::TensorProto& require_constant(const std::string& value, const onnx::NodeProto& user) const;
   std::vector<float> constant_values(const std::string& value, const onnx::NodeProto& user) const;
   std::vector<int64_t> constant_dims(const std::string& value, const onnx::NodeProto& user) const;
