@@ -10,14 +10,15 @@ namespace matte {
 
 enum class Act : uint8_t { none, relu, relu6, hardswish, hardsigmoid, sigmoid, tanh };
 
-// Forced inline: the per-ISA kernel files include this too, and an out-of-line copy built with
-// AVX-512 flags must never be the one the linker keeps for other callers.
-#define MATTE_ALWAYS_INLINE [[gnu::always_inline]] inline
+// Functions here are static: the per-ISA kernel builds include this header too, and a shared
+// out-of-line copy could be the AVX-512 one the linker keeps for every caller (kernels/CMakeLists.txt).
 
 // ONNX HardSigmoid as exported from PyTorch: max(0, min(1, x/6 + 1/2)).
-MATTE_ALWAYS_INLINE float hardsigmoid_ref(float x) { return std::min(std::max(x * (1.0f / 6.0f) + 0.5f, 0.0f), 1.0f); }
+[[gnu::always_inline]] static inline float hardsigmoid_ref(float x) {
+  return std::min(std::max(x * (1.0f / 6.0f) + 0.5f, 0.0f), 1.0f);
+}
 
-MATTE_ALWAYS_INLINE float act_ref(Act act, float x) {
+[[gnu::always_inline]] static inline float act_ref(Act act, float x) {
   switch (act) {
     case Act::none: return x;
     case Act::relu: return std::max(x, 0.0f);

@@ -19,7 +19,7 @@ namespace matte {
 constexpr size_t kCoarseUpChannels = 4;
 
 // floats of one expanded row: both horizontal taps × 4 channels, `plane` floats each.
-constexpr size_t coarse_up_expanded_size(size_t plane) { return 2 * kCoarseUpChannels * plane; }
+static constexpr size_t coarse_up_expanded_size(size_t plane) { return 2 * kCoarseUpChannels * plane; }
 
 // One output row. Every pointer covers `width` values.
 struct CoarseUpRow {
@@ -55,8 +55,8 @@ struct CoarseUpKernels {
 };
 
 // The per-pixel formula on an interpolated [alpha | residual], shared by the reference and the
-// vector kernels' scalar path. Always inlined for the reason given in kernels/resize.h (resize_tap).
-[[gnu::always_inline]] inline void coarse_up_apply(const float* v, const float* s, float& alpha, float* fg) {
+// vector kernels' scalar path. Static for the reason given in kernels/resize.h (resize_tap).
+[[gnu::always_inline]] static inline void coarse_up_apply(const float* v, const float* s, float& alpha, float* fg) {
   const auto clamp01 = [](float x) { return x < 0.0f ? 0.0f : (x > 1.0f ? 1.0f : x); };
   alpha = clamp01(v[0]);
   for (int c = 0; c < 3; ++c) fg[c] = clamp01(v[1 + c] + s[c]);

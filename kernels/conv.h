@@ -47,7 +47,7 @@ void f32_conv_kxk(const ConvParams& p, const float* input, const float* packed, 
 
 // Width of the next panel when n output channels remain: halve nr (down to 8) while it exceeds n,
 // so a tail of 20 on a 32-wide kernel becomes 16 + 8 and little work goes to padding.
-inline size_t conv_panel_width(size_t nr, size_t n) {
+static inline size_t conv_panel_width(size_t nr, size_t n) {
   size_t w = nr;
   while (w > 8 && w > n) w /= 2;
   return w;

@@ -62,9 +62,9 @@ struct DgfCoeffsParams {
 
 // Floats of one planar row in the scratch: the row, a zero column either side and the overhang of
 // a last, partial vector of any ISA.
-[[gnu::always_inline]] constexpr size_t dgf_plane(size_t w) { return (w + 15) / 16 * 16 + 16; }
+[[gnu::always_inline]] static constexpr size_t dgf_plane(size_t w) { return (w + 15) / 16 * 16 + 16; }
 // Floats of scratch one call needs: three rows of statistics and the hidden row, planar.
-[[gnu::always_inline]] constexpr size_t dgf_coeffs_scratch_size(size_t w) {
+[[gnu::always_inline]] static constexpr size_t dgf_coeffs_scratch_size(size_t w) {
   return (3 * kDgfStats + kDgfHidden) * dgf_plane(w);
 }
 

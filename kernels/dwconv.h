@@ -37,7 +37,7 @@ struct DwConvKernels {
 
 // Packed layout, the same for every ISA: [kernel·kernel taps][channels], tap = ky·kernel + kx, so
 // one vector load fetches a tap for consecutive channels.
-constexpr size_t dwconv_packed_size(size_t channels, size_t kernel) { return kernel * kernel * channels; }
+static constexpr size_t dwconv_packed_size(size_t channels, size_t kernel) { return kernel * kernel * channels; }
 // From the ONNX layout [channels][1][kernel][kernel] (group = channels).
 void dwconv_pack(size_t channels, size_t kernel, const float* weights, float* packed);
 

@@ -16,7 +16,7 @@
 
 namespace matte {
 
-namespace simd {
+namespace simd::inline MATTE_ISA_NAMESPACE {
 namespace {
 
 // Channel tails step down to narrower vectors before going scalar: network channel counts are

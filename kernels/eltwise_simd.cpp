@@ -8,7 +8,7 @@
 
 namespace matte {
 
-namespace simd {
+namespace simd::inline MATTE_ISA_NAMESPACE {
 
 template <class Arch>
 void f32_vunary(size_t n, const float* x, float* y, Act act) {

@@ -11,7 +11,7 @@
 #include "kernels/simd_act.hpp"
 #include "kernels/simd_lanes.hpp"
 
-namespace matte::simd {
+namespace matte::simd::inline MATTE_ISA_NAMESPACE {
 
 constexpr size_t kNarrowCout = 4;
 // Pixels per step: their independent accumulator chains and reductions interleave, where 4 would
@@ -118,4 +118,4 @@ void gemm_narrow(size_t p, const float* in, const float* packed, const float* re
   }
 }
 
-}  // namespace matte::simd
+}  // namespace matte::simd::inline MATTE_ISA_NAMESPACE

@@ -17,7 +17,7 @@
 
 namespace matte {
 
-namespace simd {
+namespace simd::inline MATTE_ISA_NAMESPACE {
 
 // Micro-tile rows: MR×2 accumulators plus two weight vectors and a broadcast fit the register file
 // (32 zmm / 16 ymm).

@@ -20,7 +20,7 @@ namespace matte {
 constexpr size_t kGuidedChannels = 8;
 
 // floats of one expanded row: both horizontal taps × 8 channels, `plane` floats each.
-constexpr size_t guided_expanded_size(size_t plane) { return 2 * kGuidedChannels * plane; }
+static constexpr size_t guided_expanded_size(size_t plane) { return 2 * kGuidedChannels * plane; }
 
 // One output row. Every pointer covers `width` values.
 struct GuidedRow {
@@ -54,9 +54,9 @@ struct GuidedKernels {
   void (*f32_guided_row)(const GuidedRow& r, const float* src_r, const float* src_g, const float* src_b);
 };
 
-// The per-pixel formula, shared by the reference and the vector kernels' scalar path. Always
-// inlined for the reason given in kernels/resize.h (resize_tap).
-[[gnu::always_inline]] inline void guided_apply(const float* ab, const float* s, float& alpha, float* fg) {
+// The per-pixel formula, shared by the reference and the vector kernels' scalar path. Static for
+// the reason given in kernels/resize.h (resize_tap).
+[[gnu::always_inline]] static inline void guided_apply(const float* ab, const float* s, float& alpha, float* fg) {
   const float mean = (s[0] + s[1] + s[2]) / 3.0f;
   const float a = ab[3] * mean + ab[7];
   alpha = a < 0.0f ? 0.0f : (a > 1.0f ? 1.0f : a);

@@ -13,7 +13,7 @@ struct PoolParams {
 };
 
 // ceil(in/2): ceil_mode keeps the half window at an odd edge.
-inline size_t avgpool_2x2s2_output_size(size_t in) { return (in + 1) / 2; }
+static inline size_t avgpool_2x2s2_output_size(size_t in) { return (in + 1) / 2; }
 
 struct PoolKernels {
   // Output rows [y_begin, y_end) of the ceil(in_h/2) x ceil(in_w/2) result; pixel strides in floats.

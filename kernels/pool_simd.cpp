@@ -4,7 +4,7 @@
 
 namespace matte {
 
-namespace simd {
+namespace simd::inline MATTE_ISA_NAMESPACE {
 
 // Vectorised over channels; dividing by 1, 2 or 4 equals multiplying by its exact reciprocal.
 // kC > 0 fixes the channel count at compile time so the channel loop of RGB images unrolls away.

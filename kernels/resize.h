@@ -35,17 +35,17 @@ struct ResizeKernels {
 };
 
 // floor(in·scale) with the product in float, as ONNX Runtime sizes a Resize given scales.
-inline size_t resize_output_size(size_t in, float scale) {
+static inline size_t resize_output_size(size_t in, float scale) {
   return static_cast<size_t>(static_cast<float>(in) * scale);
 }
 
 // Resize by a scale factor: the coordinate uses the given scale, not out/in.
-inline ResizeParams resize_by_scale(size_t in_h, size_t in_w, size_t channels, float scale_y, float scale_x) {
+static inline ResizeParams resize_by_scale(size_t in_h, size_t in_w, size_t channels, float scale_y, float scale_x) {
   return {in_h, in_w, resize_output_size(in_h, scale_y), resize_output_size(in_w, scale_x), channels, scale_y, scale_x};
 }
 
 // Resize to a target size: scale = out/in in float.
-inline ResizeParams resize_to_size(size_t in_h, size_t in_w, size_t channels, size_t out_h, size_t out_w) {
+static inline ResizeParams resize_to_size(size_t in_h, size_t in_w, size_t channels, size_t out_h, size_t out_w) {
   return {in_h,
           in_w,
           out_h,
@@ -63,9 +63,9 @@ struct ResizeTap {
 
 // pytorch_half_pixel source coordinate for output index `dst`, clamped to [0, in-1]; when both
 // neighbours coincide ONNX Runtime weights them 0.5/0.5, which we keep for identical rounding.
-// Always inlined: each *_simd.cpp build compiles it with its own ISA flags, and an out-of-line copy
-// could be shared across them by the linker.
-[[gnu::always_inline]] inline ResizeTap resize_tap(size_t dst, size_t out, size_t in, float scale) {
+// Helpers here are static: each *_simd.cpp build compiles them with its own ISA flags, and a
+// shared out-of-line copy could be kept for every caller.
+[[gnu::always_inline]] static inline ResizeTap resize_tap(size_t dst, size_t out, size_t in, float scale) {
   float src = out > 1 ? (static_cast<float>(dst) + 0.5f) / scale - 0.5f : 0.0f;
   const float hi = static_cast<float>(in - 1);
   src = src < 0.0f ? 0.0f : (src > hi ? hi : src);

@@ -8,7 +8,7 @@
 
 namespace matte {
 
-namespace simd {
+namespace simd::inline MATTE_ISA_NAMESPACE {
 
 // Vectorised over channels. The x taps are the same for every row, so the output is walked in
 // column chunks whose taps sit on the stack: no per-pixel division, no caller buffer. kC > 0 fixes

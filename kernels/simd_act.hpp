@@ -1,11 +1,11 @@
-// Vector activations; include only from *_simd.cpp (built per ISA).
+// Vector activations; include only from *_simd.cpp (built per ISA, each in its own namespace).
 #pragma once
 
 #include <xsimd/xsimd.hpp>
 
 #include "kernels/activation.h"
 
-namespace matte {
+namespace matte::simd::inline MATTE_ISA_NAMESPACE {
 
 template <Act A, class B>
 inline B act_apply(B x) {
@@ -32,4 +32,4 @@ inline float act_apply(float x) {
   return act_ref(A, x);
 }
 
-}  // namespace matte
+}  // namespace matte::simd::inline MATTE_ISA_NAMESPACE

@@ -30,18 +30,18 @@ struct WinogradParams {
   Act act = Act::none;
 };
 
-inline size_t winograd_tiles_x(const WinogradParams& p) { return (p.w + kWinogradTile - 1) / kWinogradTile; }
-inline size_t winograd_tiles(const WinogradParams& p) {
+static inline size_t winograd_tiles_x(const WinogradParams& p) { return (p.w + kWinogradTile - 1) / kWinogradTile; }
+static inline size_t winograd_tiles(const WinogradParams& p) {
   return winograd_tiles_x(p) * ((p.h + kWinogradTile - 1) / kWinogradTile);
 }
 // Floats one tile takes in a workspace of `channels` channels.
-inline size_t winograd_tile_floats(size_t channels, size_t lanes) {
+static inline size_t winograd_tile_floats(size_t channels, size_t lanes) {
   return (channels + lanes - 1) / lanes * lanes * kWinogradPoints;
 }
 
 // Tiles per block: a multiple of the GEMM's 12-tile micro-tiles, as many as keep both
 // workspaces within about 192 KiB so they stay in L2 next to the weights.
-inline size_t winograd_block_tiles(size_t cin, size_t cout, size_t lanes) {
+static inline size_t winograd_block_tiles(size_t cin, size_t cout, size_t lanes) {
   const size_t bytes = (winograd_tile_floats(cin, lanes) + winograd_tile_floats(cout, lanes)) * sizeof(float);
   return std::clamp<size_t>(192 * 1024 / bytes / 12 * 12, 12, 48);
 }

@@ -13,7 +13,7 @@
 
 namespace matte {
 
-namespace simd {
+namespace simd::inline MATTE_ISA_NAMESPACE {
 
 // Internal linkage: this object is built per ISA, and the linker must not swap in the other copy.
 namespace {

@@ -29,6 +29,9 @@ namespace matte::test {
 
 namespace fs = std::filesystem;
 
+// A time limit, stretched for slow builds (MATTE_TEST_TIME_SCALE: the sanitizer build sets it).
+inline std::chrono::seconds time_limit(std::chrono::seconds s) { return s * MATTE_TEST_TIME_SCALE; }
+
 inline std::string matte_binary() { return std::string(MATTE_BINARY_DIR) + "/bin/matte"; }
 
 // A private folder per test case (ctest runs cases as parallel processes): `dir` is the work area
@@ -142,9 +145,9 @@ class Child {
   }
   void signal(int sig) { REQUIRE(pid_ > 0); ::kill(pid_, sig); }
 
-  // Waits up to `timeout` (then kills it: a hung tool must fail the test, not stall ctest).
+  // Waits up to time_limit(timeout) (then kills it: a hung tool must fail the test, not stall ctest).
   RunResult wait(std::chrono::seconds timeout = std::chrono::seconds(180)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    const auto deadline = std::chrono::steady_clock::now() + time_limit(timeout);
     while (running()) {
       if (std::chrono::steady_clock::now() > deadline) {
         ::kill(pid_, SIGKILL);

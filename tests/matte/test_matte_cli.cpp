@@ -487,7 +487,7 @@ void check_interrupted(int sig, int code) {
                "--output-alpha", tmp / "alphadir"},
               tmp.io);
   bool temporary = false;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  const auto deadline = std::chrono::steady_clock::now() + time_limit(std::chrono::seconds(20));
   while (!temporary && child.running() && std::chrono::steady_clock::now() < deadline) {
     for (const auto& e : fs::directory_iterator(tmp.dir)) {
       const std::string name = e.path().filename().string();
