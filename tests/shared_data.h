@@ -9,6 +9,14 @@
 
 namespace matte::test {
 
+// Sanitizers multiply memory use: the tests' bounds on a child's peak memory hold for ordinary
+// builds only (time bounds are stretched instead, MATTE_TEST_TIME_SCALE).
+#ifdef MATTE_SANITIZED
+constexpr bool kMemoryBoundsApply = false;
+#else
+constexpr bool kMemoryBoundsApply = true;
+#endif
+
 inline std::string shared_path(const std::string& relative) { return std::string(MATTE_SHARED_DIR) + "/" + relative; }
 
 // Returns the full path, or ends this test process as skipped when the file is absent.

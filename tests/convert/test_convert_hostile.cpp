@@ -101,17 +101,17 @@ TEST_CASE("hostile ONNX: an initializer whose dims exceed its data is refused be
       CHECK_MESSAGE(r.err.find(std::to_string(count)) != std::string::npos, r.err);
       CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
       // The model's bytes and their parse, about 35 MB; before the fix 4 GB or std::bad_alloc.
-      CHECK_MESSAGE(r.peak_rss_kb - startup.peak_rss_kb < 64 * 1024, r.peak_rss_kb, " kB, start-up ",
-                    startup.peak_rss_kb, " kB");
-      CHECK_MESSAGE(r.cpu_seconds - startup.cpu_seconds < 1.0, r.cpu_seconds, " s of CPU, start-up ",
-                    startup.cpu_seconds, " s (wall ", r.seconds, " s)");
+      CHECK_MESSAGE((!test::kMemoryBoundsApply || r.peak_rss_kb - startup.peak_rss_kb < 64 * 1024), r.peak_rss_kb,
+                    " kB, start-up ", startup.peak_rss_kb, " kB");
+      CHECK_MESSAGE(r.cpu_seconds - startup.cpu_seconds < 1.0 * MATTE_TEST_TIME_SCALE, r.cpu_seconds,
+                    " s of CPU, start-up ", startup.cpu_seconds, " s (wall ", r.seconds, " s)");
       CHECK(std::filesystem::is_empty(dir / "out"));
     }
   }
   // onnx2flat starts small, so its whole cost is bounded too.
   const test::ChildResult r = test::run_child(
       {binary("onnx2flat"), (dir / "1000000000.onnx").string(), (dir / "out" / "w.safetensors").string()}, err_path);
-  CHECK_MESSAGE(r.peak_rss_kb < 100 * 1024, r.peak_rss_kb, " kB");
+  CHECK_MESSAGE((!test::kMemoryBoundsApply || r.peak_rss_kb < 100 * 1024), r.peak_rss_kb, " kB");
 }
 
 TEST_CASE("hostile ONNX: a file of 2 GB or more is refused before it is read") {
@@ -125,7 +125,7 @@ TEST_CASE("hostile ONNX: a file of 2 GB or more is refused before it is read") {
     const test::ChildResult r = test::run_child(command, err_path);
     CHECK(r.exit_code == 1);
     CHECK(r.err == "onnx2flat: " + model + ": file too large for protobuf (2 GB or more)\n");
-    CHECK_MESSAGE(r.peak_rss_kb < 100 * 1024, r.peak_rss_kb, " kB");
+    CHECK_MESSAGE((!test::kMemoryBoundsApply || r.peak_rss_kb < 100 * 1024), r.peak_rss_kb, " kB");
   }
   std::filesystem::remove(model);
 }
@@ -149,8 +149,8 @@ TEST_CASE("hostile ONNX: a file whose parse would take many times its size is re
       test::run_child({binary("onnx2flat"), model, (dir / "w.safetensors").string()}, (dir / "err.txt").string());
   CHECK(r.exit_code == 1);
   CHECK_MESSAGE(r.err.starts_with("onnx2flat: " + model + ": not a plausible ONNX model: parsing its"), r.err);
-  CHECK_MESSAGE(r.peak_rss_kb < 100 * 1024, r.peak_rss_kb, " kB");
-  CHECK_MESSAGE(r.cpu_seconds < 1.0, r.cpu_seconds, " s of CPU (wall ", r.seconds, " s)");
+  CHECK_MESSAGE((!test::kMemoryBoundsApply || r.peak_rss_kb < 100 * 1024), r.peak_rss_kb, " kB");
+  CHECK_MESSAGE(r.cpu_seconds < 1.0 * MATTE_TEST_TIME_SCALE, r.cpu_seconds, " s of CPU (wall ", r.seconds, " s)");
 }
 
 TEST_CASE("hostile ONNX: sizes are overflow-checked and bounded by the data present") {

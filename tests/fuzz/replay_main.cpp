@@ -16,9 +16,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) __attribute__((weak));
 
 int main(int argc, char** argv) {
+#ifndef MATTE_SANITIZED  // ASan's shadow memory alone takes far more address space
   const rlim_t cap = rlim_t{3} << 30;
   const struct rlimit limit = {cap, cap};
   setrlimit(RLIMIT_AS, &limit);
+#endif
   if (LLVMFuzzerInitialize) LLVMFuzzerInitialize(&argc, &argv);
   std::vector<std::filesystem::path> files;
   for (int i = 1; i < argc; ++i) {

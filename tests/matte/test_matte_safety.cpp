@@ -163,8 +163,8 @@ TEST_CASE("matte safety: a frame over --max-pixels is refused from its header, c
   const auto start = std::chrono::steady_clock::now();
   const RunResult r = check_failure(tmp, {"--model", model, "--input", tmp / "huge.png", "--output-alpha", tmp / "a.png"},
                                     {1}, {tmp / "huge.png: " + over});
-  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
-  CHECK(r.max_rss_kb < 150 * 1024);
+  CHECK(std::chrono::steady_clock::now() - start < time_limit(std::chrono::seconds(3)));
+  CHECK((!kMemoryBoundsApply || r.max_rss_kb < 150 * 1024));
   // As a folder's later image, and as a background.
   fs::create_directories(tmp.dir / "seq");
   fs::copy_file(suit, tmp / "seq/0.png");
@@ -198,7 +198,7 @@ TEST_CASE("matte safety: an alpha-only 4K run holds no float planes (peak memory
   // before (48 B/px) and 244 MB after (29 B/px, most of it the model, the decoded frame and the PNG).
   const double bytes_per_pixel = double(r.max_rss_kb) * 1024.0 / (3840.0 * 2160.0);
   INFO("peak ", r.max_rss_kb / 1024, " MB, ", bytes_per_pixel, " bytes per pixel");
-  CHECK(bytes_per_pixel < 36.0);
+  CHECK((!kMemoryBoundsApply || bytes_per_pixel < 36.0));
 }
 
 TEST_CASE("matte safety: damaged and non-regular inputs are one-line errors naming them") {
@@ -223,7 +223,7 @@ TEST_CASE("matte safety: damaged and non-regular inputs are one-line errors nami
   check_failure(tmp, {"--model", model, "--input", suit, "--background", tmp / "fifo.mp4", "--output-composition",
                       tmp / "c.mp4"},
                 {1}, {"not a regular file or folder (--background)"});
-  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+  CHECK(std::chrono::steady_clock::now() - start < time_limit(std::chrono::seconds(10)));
   check_failure(tmp, {"--model", model, "--input", suit, "--background", "-1,0,0", "--output-composition",
                       tmp / "c.mp4"},
                 {2}, {"--background -1,0,0: not a colour"});
