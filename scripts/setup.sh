@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config libxsimd-dev libtbb-dev libopencv-dev nlohmann-json3-dev
           doctest-dev libbenchmark-dev libonnx-dev libprotobuf-dev protobuf-compiler zlib1g-dev
-          clang-16 libclang-rt-16-dev)  # clang: the libFuzzer build (scripts/fuzz.sh)
+          clang-16 libclang-rt-16-dev)  # clang: the sanitizer and libFuzzer builds
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

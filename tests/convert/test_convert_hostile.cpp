@@ -59,6 +59,17 @@ void check_refused(const onnx::ModelProto& edited, const std::string& culprit) {
   }
 }
 
+// The first `op` node of `original`, edited, must be refused by name.
+void refused_when(const onnx::ModelProto& original, const std::string& op,
+                  const std::function<void(onnx::NodeProto&)>& edit) {
+  auto m = original;
+  auto& node = first_node(m, op);
+  CAPTURE(op);
+  const std::string name = node.name();
+  edit(node);
+  check_refused(m, op + " '" + name + "'");
+}
+
 }  // namespace
 
 TEST_CASE("hostile ONNX: an initializer whose dims exceed its data is refused before allocating") {
@@ -179,40 +190,24 @@ TEST_CASE("hostile ONNX: sizes are overflow-checked and bounded by the data pres
 TEST_CASE("hostile ONNX: a node without the inputs or outputs its op needs is named, RVM") {
   const std::string rvm = test::require_shared(kRvm);
   const auto original = load(rvm);
-  const auto refused_when = [&](const std::string& op, const std::function<void(onnx::NodeProto&)>& edit) {
-    auto m = original;
-    auto& node = first_node(m, op);
-    CAPTURE(op);
-    const std::string name = node.name();
-    edit(node);
-    check_refused(m, op + " '" + name + "'");
-  };
-  refused_when("Conv", [](auto& n) { n.clear_output(); });  // the fuzzers' first find
-  refused_when("Conv", [](auto& n) { n.clear_input(); });
-  refused_when("HardSigmoid", [](auto& n) { n.clear_output(); });
-  refused_when("GlobalAveragePool", [](auto& n) { n.clear_output(); });
-  refused_when("Mul", [](auto& n) { n.mutable_input()->RemoveLast(); });
-  refused_when("Add", [](auto& n) { n.clear_output(); });
+  refused_when(original, "Conv", [](auto& n) { n.clear_output(); });  // the fuzzers' first find
+  refused_when(original, "Conv", [](auto& n) { n.clear_input(); });
+  refused_when(original, "HardSigmoid", [](auto& n) { n.clear_output(); });
+  refused_when(original, "GlobalAveragePool", [](auto& n) { n.clear_output(); });
+  refused_when(original, "Mul", [](auto& n) { n.mutable_input()->RemoveLast(); });
+  refused_when(original, "Add", [](auto& n) { n.clear_output(); });
 }
 
 TEST_CASE("hostile ONNX: a node without the inputs or outputs its op needs is named, BGMv2") {
   const std::string bgm = test::require_shared(kBgm);
   const auto original = load(bgm);
-  const auto refused_when = [&](const std::string& op, const std::function<void(onnx::NodeProto&)>& edit) {
-    auto m = original;
-    auto& node = first_node(m, op);
-    CAPTURE(op);
-    const std::string name = node.name();
-    edit(node);
-    check_refused(m, op + " '" + name + "'");
-  };
-  refused_when("Conv", [](auto& n) { n.clear_output(); });
-  refused_when("GlobalAveragePool", [](auto& n) { n.clear_input(); });
-  refused_when("RoiAlign", [](auto& n) { n.mutable_input()->RemoveLast(); });
-  refused_when("Resize", [](auto& n) { n.clear_input(); });
-  refused_when("Gather", [](auto& n) { n.clear_input(); });
-  refused_when("Cast", [](auto& n) { n.clear_input(); });
-  refused_when("TopK", [](auto& n) { n.clear_output(); });
+  refused_when(original, "Conv", [](auto& n) { n.clear_output(); });
+  refused_when(original, "GlobalAveragePool", [](auto& n) { n.clear_input(); });
+  refused_when(original, "RoiAlign", [](auto& n) { n.mutable_input()->RemoveLast(); });
+  refused_when(original, "Resize", [](auto& n) { n.clear_input(); });
+  refused_when(original, "Gather", [](auto& n) { n.clear_input(); });
+  refused_when(original, "Cast", [](auto& n) { n.clear_input(); });
+  refused_when(original, "TopK", [](auto& n) { n.clear_output(); });
 }
 
 }  // namespace matte

@@ -124,8 +124,8 @@ void edit_values(FuzzInput& in, Values& values) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  models[0] = load(matte::fuzz::require_model(matte::fuzz::kRvmModel));
-  models[1] = load(matte::fuzz::require_model(matte::fuzz::kBgmModel));
+  models[0] = load(matte::test::require_shared(matte::fuzz::kRvmModel));
+  models[1] = load(matte::test::require_shared(matte::fuzz::kBgmModel));
   return 0;
 }
 

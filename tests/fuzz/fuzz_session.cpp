@@ -112,8 +112,8 @@ void run(matte::Session& session, FuzzInput& in, int width, int height) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  models[0] = matte::convert_onnx(matte::fuzz::require_model(matte::fuzz::kRvmModel));
-  models[1] = matte::convert_onnx(matte::fuzz::require_model(matte::fuzz::kBgmModel));
+  models[0] = matte::convert_onnx(matte::test::require_shared(matte::fuzz::kRvmModel));
+  models[1] = matte::convert_onnx(matte::test::require_shared(matte::fuzz::kBgmModel));
   return 0;
 }
 

@@ -66,8 +66,8 @@ int main(int argc, char** argv) {
     const uint8_t session_seed[] = {static_cast<uint8_t>(model + 1), 16, 12, 0};
     write(out / "session" / ("model" + std::to_string(model)), session_seed, sizeof session_seed);
   }
-  const std::string rvm = stripped(matte::fuzz::require_model(matte::fuzz::kRvmModel));
-  const std::string bgm = stripped(matte::fuzz::require_model(matte::fuzz::kBgmModel));
+  const std::string rvm = stripped(matte::test::require_shared(matte::fuzz::kRvmModel));
+  const std::string bgm = stripped(matte::test::require_shared(matte::fuzz::kBgmModel));
   write(out / "onnx_bytes" / "rvm_stripped", rvm.data(), rvm.size());
   write(out / "onnx_bytes" / "bgm_stripped", bgm.data(), bgm.size());
   std::cout << "seeds written to " << out.string() << " (stripped graphs: " << rvm.size() << " and " << bgm.size()
