@@ -1,5 +1,7 @@
 #include "kernels/pool.h"
 
+#include <algorithm>
+
 namespace matte {
 
 namespace ref {
@@ -34,11 +36,40 @@ void f32_global_avgpool(const PoolParams& p, const float* x, size_t x_stride, fl
   }
 }
 
+// The window's rows (or columns) [first, last) around output o, clipped to the image.
+static void window_3s2(size_t o, size_t in, size_t& first, size_t& last) {
+  first = o == 0 ? 0 : 2 * o - 1;
+  last = std::min(in, 2 * o + 2);
+}
+
+void f32_maxpool_3x3s2(const PoolParams& p, const float* x, size_t x_stride, float* y, size_t y_stride, size_t y_begin,
+                       size_t y_end) {
+  const size_t out_w = maxpool_3x3s2_output_size(p.in_w);
+  for (size_t oy = y_begin; oy < y_end; ++oy) {
+    size_t r0, r1;
+    window_3s2(oy, p.in_h, r0, r1);
+    for (size_t ox = 0; ox < out_w; ++ox) {
+      size_t c0, c1;
+      window_3s2(ox, p.in_w, c0, c1);
+      float* out = y + (oy * out_w + ox) * y_stride;
+      for (size_t c = 0; c < p.channels; ++c) {
+        float m = x[(r0 * p.in_w + c0) * x_stride + c];
+        for (size_t r = r0; r < r1; ++r)
+          for (size_t s = c0; s < c1; ++s) {
+            const float v = x[(r * p.in_w + s) * x_stride + c];
+            m = v > m ? v : m;
+          }
+        out[c] = m;
+      }
+    }
+  }
+}
+
 }  // namespace ref
 
 PoolKernels pool_kernels(Isa isa) {
   return select_table(
-      isa, [] { return PoolKernels{ref::f32_avgpool_2x2s2, ref::f32_global_avgpool}; },
+      isa, [] { return PoolKernels{ref::f32_avgpool_2x2s2, ref::f32_global_avgpool, ref::f32_maxpool_3x3s2}; },
       [](auto arch) { return pool_table<decltype(arch)>(); });
 }
 

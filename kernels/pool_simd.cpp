@@ -1,4 +1,6 @@
 // Built once per ISA (MATTE_ARCH); see eltwise_simd.cpp.
+#include <algorithm>
+
 #include "kernels/pool.h"
 #include "kernels/simd_lanes.hpp"
 
@@ -76,11 +78,33 @@ void f32_global_avgpool(const PoolParams& p, const float* x, size_t x_stride, fl
   });
 }
 
+// Vectorised over channels; v > m ? v : m in the reference's window order, so NaNs land alike.
+template <class Arch>
+void f32_maxpool_3x3s2(const PoolParams& p, const float* x, size_t x_stride, float* y, size_t y_stride,
+                       size_t y_begin, size_t y_end) {
+  const size_t row = p.in_w * x_stride, out_w = maxpool_3x3s2_output_size(p.in_w);
+  for (size_t oy = y_begin; oy < y_end; ++oy) {
+    const size_t r0 = oy == 0 ? 0 : 2 * oy - 1, r1 = std::min(p.in_h, 2 * oy + 2);
+    float* out = y + oy * out_w * y_stride;
+    for (size_t ox = 0; ox < out_w; ++ox, out += y_stride) {
+      const size_t c0 = ox == 0 ? 0 : 2 * ox - 1, c1 = std::min(p.in_w, 2 * ox + 2);
+      const float* in = x + r0 * row + c0 * x_stride;
+      for_lanes<Arch>(p.channels, [&](auto lanes, size_t c) {
+        using L = decltype(lanes);
+        auto m = L::load(in + c);
+        for (size_t r = 0; r < r1 - r0; ++r)
+          for (size_t s = 0; s < c1 - c0; ++s) m = L::max_of(L::load(in + r * row + s * x_stride + c), m);
+        L::store(out + c, m);
+      });
+    }
+  }
+}
+
 }  // namespace simd
 
 template <class Arch>
 PoolKernels pool_table() {
-  return {simd::f32_avgpool_2x2s2<Arch>, simd::f32_global_avgpool<Arch>};
+  return {simd::f32_avgpool_2x2s2<Arch>, simd::f32_global_avgpool<Arch>, simd::f32_maxpool_3x3s2<Arch>};
 }
 
 template PoolKernels pool_table<MATTE_ARCH>();

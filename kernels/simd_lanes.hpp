@@ -26,6 +26,8 @@ struct Lanes {
   static V mul(V a, V b) { return a * b; }
   static V div(V a, V b) { return a / b; }
   static V fma(V a, V b, V c) { return xsimd::fma(a, b, c); }
+  // a > b ? a : b per lane (b when either is NaN), as the SSE/AVX max instructions.
+  static V max_of(V a, V b) { return xsimd::select(a > b, a, b); }
 };
 
 struct Lanes8 {
@@ -37,6 +39,7 @@ struct Lanes8 {
   static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
   static V div(V a, V b) { return _mm256_div_ps(a, b); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V max_of(V a, V b) { return _mm256_max_ps(a, b); }
 };
 
 struct Lanes4 {
@@ -48,6 +51,7 @@ struct Lanes4 {
   static V mul(V a, V b) { return _mm_mul_ps(a, b); }
   static V div(V a, V b) { return _mm_div_ps(a, b); }
   static V fma(V a, V b, V c) { return _mm_fmadd_ps(a, b, c); }
+  static V max_of(V a, V b) { return _mm_max_ps(a, b); }
 };
 
 struct Lanes1 {
@@ -59,6 +63,7 @@ struct Lanes1 {
   static V mul(V a, V b) { return a * b; }
   static V div(V a, V b) { return a / b; }
   static V fma(V a, V b, V c) { return std::fma(a, b, c); }
+  static V max_of(V a, V b) { return a > b ? a : b; }
 };
 
 // Calls f(lanes, c) for offsets c covering [0, n), with lanes one of the structs above.

@@ -21,6 +21,7 @@
 #include "models/bgm_layers.h"
 #include "models/bgm_refiner.h"
 #include "models/bgm_sparse_conv.h"
+#include "models/common/layer_loader.h"
 #include "models/upsampled_rows.h"
 
 namespace matte::bgm {
@@ -53,25 +54,6 @@ struct DecoderSteps {
 constexpr std::array<DecoderSteps, 4> kDecoderSteps = {
     {{"upsample1", "conv1"}, {"upsample2", "conv2"}, {"upsample3", "conv3"}, {"upsample4", "conv4"}}};
 
-struct Loader {
-  const WeightFile& file;
-
-  std::span<const float> weights(const ConvLayer& l) const { return file.tensor(weight_name(l), weight_shape(l)); }
-  std::span<const float> bias(const ConvLayer& l) const { return file.tensor(bias_name(l), {l.cout}); }
-  PointwiseConv pointwise(std::string_view name) const {
-    const ConvLayer& l = conv_layer(name);
-    return PointwiseConv(l.cin, l.cout, weights(l), bias(l), l.act);
-  }
-  DepthwiseConv depthwise(std::string_view name) const {
-    const ConvLayer& l = conv_layer(name);
-    return DepthwiseConv(l.cin, l.kernel, l.stride, l.dilation, l.pad, weights(l), bias(l), l.act);
-  }
-  DenseConv dense(std::string_view name) const {
-    const ConvLayer& l = conv_layer(name);
-    return DenseConv(l.cin, l.cout, l.kernel, l.stride, l.dilation, l.pad, weights(l), bias(l), l.act);
-  }
-};
-
 // An inverted residual block: expand 1×1 (absent in block 1), depthwise 3×3, linear project 1×1.
 struct Block {
   bool expand = false, residual = false;
@@ -81,7 +63,7 @@ struct Block {
   std::string expand_name, dw_name, project_name;  // profiler steps
 };
 
-Block load_block(const Loader& w, int n) {
+Block load_block(const LayerLoader& w, int n) {
   Block b;
   const std::string prefix = "backbone.features." + std::to_string(n) + ".conv.";
   for (const ConvLayer& l : conv_layers()) {
@@ -291,7 +273,7 @@ struct Network::Impl {
       throw Error(file.origin() + ": not a " + std::string(kArchitecture) + " weight file (architecture '" +
                   (arch == file.metadata().end() ? std::string("none") : arch->second) + "')");
     }
-    const Loader w{file};
+    const LayerLoader w{file, conv_layers(), kArchitecture};
     stem = w.dense("backbone.features.0.0");
     for (int n = 1; n < kBlocks; ++n) blocks[size_t(n)] = load_block(w, n);
     aspp0 = w.pointwise("aspp.convs.0.0");

@@ -1,9 +1,6 @@
 #include "models/bgm_layers.h"
 
 #include <array>
-#include <string>
-
-#include "engine/error.h"
 
 namespace matte::bgm {
 
@@ -82,11 +79,6 @@ constexpr std::array kLayers = {
 
 std::span<const ConvLayer> conv_layers() { return kLayers; }
 
-const ConvLayer& conv_layer(std::string_view name) {
-  for (const auto& layer : kLayers) {
-    if (layer.name == name) return layer;
-  }
-  throw Error("bgm_mobilenetv2 has no layer '" + std::string(name) + "'");
-}
+const ConvLayer& conv_layer(std::string_view name) { return find_layer(kLayers, name, kArchitecture); }
 
 }  // namespace matte::bgm

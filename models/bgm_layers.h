@@ -21,17 +21,16 @@
 #include <span>
 #include <string_view>
 
-#include "models/rvm_layers.h"
+#include "models/common/conv_layer.h"
 
 namespace matte::bgm {
 
 inline constexpr std::string_view kArchitecture = "bgm_mobilenetv2";
 
-// The same record as RVM's table: name, channels, kernel, stride, dilation, groups, pad, bias, act.
-using rvm::ConvLayer;
-using rvm::bias_name;
-using rvm::weight_name;
-using rvm::weight_shape;
+using matte::bias_name;
+using matte::ConvLayer;
+using matte::weight_name;
+using matte::weight_shape;
 
 std::span<const ConvLayer> conv_layers();
 // Throws Error for a name not in the table.

@@ -1,42 +1,26 @@
-// Robust Video Matting, MobileNetV3 backbone with the deep guided filter: the network as plain code
-// over the layers of models/rvm_layers.h. NHWC, a chunk of T frames at a time: the encoder runs layer
-// by layer over all T, then the decoder steps the ConvGRUs frame by frame. Buffers are planned once
-// per frame size, ratio and T and reused, and the four ConvGRU states live in them between chunks.
+// Robust Video Matting with the deep guided filter, any of its backbones (MobileNetV3, ResNet50):
+// the backbone picked by the weight file's architecture, then the shared head
+// (models/common/rvm_head.h). Buffers are planned once per frame size, ratio and chunk length
+// and reused, and the four ConvGRU states live in them between chunks.
 #pragma once
 
-#include <array>
-#include <cstdint>
 #include <memory>
 #include <span>
-#include <variant>
-#include <vector>
+#include <string_view>
 
-#include "engine/layers.h"
 #include "engine/matte.h"
-#include "engine/tensor.h"
 #include "engine/weight_file.h"
-
-namespace matte {
-class Profiler;
-}
+#include "models/common/rvm_head.h"
 
 namespace matte::rvm {
 
-// One frame of a chunk: its full-resolution pixels, read where needed and never converted as a
-// whole, and where its results go, every pointer covering width·height pixels or null (that
-// result is not computed).
-struct Frame {
-  std::variant<Image8, PlanarImage> pixels;
-  float* alpha = nullptr;          // [H·W]
-  float* foreground = nullptr;     // planar RGB [3][H·W]
-  uint8_t* alpha8 = nullptr;       // [H·W]
-  uint8_t* foreground8 = nullptr;  // interleaved, in the pixels' channel order (RGB for planar ones)
-};
+// Whether `architecture` names an RVM variant this network runs.
+bool is_rvm_architecture(std::string_view architecture);
 
 class Network {
  public:
   // Creates every layer from the file with its expected shape; throws Error naming the file when it
-  // is not an rvm_mobilenetv3 weight file or a tensor is missing or misshapen.
+  // is not an RVM weight file or a tensor is missing or misshapen.
   explicit Network(const WeightFile& weights);
   ~Network();
 
@@ -53,8 +37,8 @@ class Network {
   StateView state(int index) const;
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<RecurrentHead> head_;
+  std::unique_ptr<Backbone> backbone_;
 };
 
 }  // namespace matte::rvm

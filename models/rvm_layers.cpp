@@ -2,14 +2,14 @@
 
 #include <array>
 
-#include "engine/error.h"
+#include "models/common/rvm_head_layers.h"
 
 namespace matte::rvm {
 
 namespace {
 
 // name, cin, cout, kernel, stride, dilation, groups, pad, bias, act
-constexpr std::array kLayers = {
+constexpr std::array kBackbone = {
     ConvLayer{"backbone.features.0.0",              3,  16, 3, 2, 1,   1, 1, true,  Act::hardswish},
     ConvLayer{"backbone.features.1.block.0.0",     16,  16, 3, 1, 1,  16, 1, true,  Act::relu},
     ConvLayer{"backbone.features.1.block.1.0",     16,  16, 1, 1, 1,   1, 0, true,  Act::none},
@@ -72,44 +72,15 @@ constexpr std::array kLayers = {
     ConvLayer{"backbone.features.15.block.2.fc2", 240, 960, 1, 1, 1,   1, 0, true,  Act::hardsigmoid},
     ConvLayer{"backbone.features.15.block.3.0",   960, 160, 1, 1, 1,   1, 0, true,  Act::none},
     ConvLayer{"backbone.features.16.0",           160, 960, 1, 1, 1,   1, 0, true,  Act::hardswish},
-    ConvLayer{"aspp.aspp1.0",                     960, 128, 1, 1, 1,   1, 0, true,  Act::relu},
-    ConvLayer{"aspp.aspp2.1",                     960, 128, 1, 1, 1,   1, 0, false, Act::sigmoid},
-    ConvLayer{"decoder.decode4.gru.ih.0",         128, 128, 3, 1, 1,   1, 1, true,  Act::sigmoid},
-    ConvLayer{"decoder.decode4.gru.hh.0",         128,  64, 3, 1, 1,   1, 1, true,  Act::tanh},
-    ConvLayer{"decoder.decode3.conv.0",           171,  80, 3, 1, 1,   1, 1, true,  Act::relu},
-    ConvLayer{"decoder.decode3.gru.ih.0",          80,  80, 3, 1, 1,   1, 1, true,  Act::sigmoid},
-    ConvLayer{"decoder.decode3.gru.hh.0",          80,  40, 3, 1, 1,   1, 1, true,  Act::tanh},
-    ConvLayer{"decoder.decode2.conv.0",           107,  40, 3, 1, 1,   1, 1, true,  Act::relu},
-    ConvLayer{"decoder.decode2.gru.ih.0",          40,  40, 3, 1, 1,   1, 1, true,  Act::sigmoid},
-    ConvLayer{"decoder.decode2.gru.hh.0",          40,  20, 3, 1, 1,   1, 1, true,  Act::tanh},
-    ConvLayer{"decoder.decode1.conv.0",            59,  32, 3, 1, 1,   1, 1, true,  Act::relu},
-    ConvLayer{"decoder.decode1.gru.ih.0",          32,  32, 3, 1, 1,   1, 1, true,  Act::sigmoid},
-    ConvLayer{"decoder.decode1.gru.hh.0",          32,  16, 3, 1, 1,   1, 1, true,  Act::tanh},
-    ConvLayer{"decoder.decode0.conv.0",            35,  16, 3, 1, 1,   1, 1, true,  Act::relu},
-    ConvLayer{"decoder.decode0.conv.3",            16,  16, 3, 1, 1,   1, 1, true,  Act::relu},
-    ConvLayer{"project_mat.conv",                  16,   4, 1, 1, 1,   1, 0, true,  Act::none},
-    ConvLayer{"refiner.box_filter",                 4,   4, 3, 1, 1,   4, 1, false, Act::none},
-    ConvLayer{"refiner.conv.0",                    24,  16, 1, 1, 1,   1, 0, true,  Act::relu},
-    ConvLayer{"refiner.conv.3",                    16,  16, 1, 1, 1,   1, 0, true,  Act::relu},
-    ConvLayer{"refiner.conv.6",                    16,   4, 1, 1, 1,   1, 0, true,  Act::none},
 };
+
+constexpr auto kLayers = rvm::joined(
+    kBackbone, rvm::head_layers({.backbone = 960, .lraspp = 128, .skips = {16, 24, 40}, .decoder = {80, 40, 32, 16}}));
 
 }  // namespace
 
 std::span<const ConvLayer> conv_layers() { return kLayers; }
 
-const ConvLayer& conv_layer(std::string_view name) {
-  for (const auto& layer : kLayers) {
-    if (layer.name == name) return layer;
-  }
-  throw Error("rvm_mobilenetv3 has no layer '" + std::string(name) + "'");
-}
-
-std::vector<int64_t> weight_shape(const ConvLayer& layer) {
-  return {layer.cout, layer.cin / layer.groups, layer.kernel, layer.kernel};
-}
-
-std::string weight_name(const ConvLayer& layer) { return std::string(layer.name) + ".weight"; }
-std::string bias_name(const ConvLayer& layer) { return std::string(layer.name) + ".bias"; }
+const ConvLayer& conv_layer(std::string_view name) { return find_layer(kLayers, name, kArchitecture); }
 
 }  // namespace matte::rvm

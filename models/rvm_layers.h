@@ -18,34 +18,22 @@
 // set, "<name>.bias" [Cout]. BatchNorm is always folded, so every conv that had one has a bias.
 #pragma once
 
-#include <cstdint>
 #include <span>
-#include <string>
 #include <string_view>
-#include <vector>
 
-#include "kernels/activation.h"
+#include "models/common/conv_layer.h"
 
 namespace matte::rvm {
 
 inline constexpr std::string_view kArchitecture = "rvm_mobilenetv3";
 
-struct ConvLayer {
-  std::string_view name;
-  int cin, cout;
-  int kernel;  // square kernels only
-  int stride, dilation, groups;
-  int pad;  // on every side
-  bool bias;
-  Act act;  // applied right after the conv (and its folded BN)
-};
+using matte::bias_name;
+using matte::ConvLayer;
+using matte::weight_name;
+using matte::weight_shape;
 
 std::span<const ConvLayer> conv_layers();
 // Throws Error for a name not in the table.
 const ConvLayer& conv_layer(std::string_view name);
-
-std::vector<int64_t> weight_shape(const ConvLayer& layer);
-std::string weight_name(const ConvLayer& layer);
-std::string bias_name(const ConvLayer& layer);
 
 }  // namespace matte::rvm

@@ -20,6 +20,7 @@
 #include "models/results.h"
 #include "models/rvm.h"
 #include "models/rvm_layers.h"
+#include "models/rvm_resnet50/layers.h"
 
 namespace matte {
 
@@ -60,12 +61,13 @@ struct Session::Impl {
     if (architecture == bgm::kArchitecture) {
       bgm_runner.emplace(weights, options);
       bgm_runner->set_profiler(profiler.get());
-    } else if (architecture == rvm::kArchitecture) {
+    } else if (rvm::is_rvm_architecture(architecture)) {
       rvm_network.emplace(weights);
       rvm_network->set_profiler(profiler.get());
     } else {
-      throw Error(weights.origin() + ": architecture '" + architecture + "' is neither " +
-                  std::string(rvm::kArchitecture) + " nor " + std::string(bgm::kArchitecture));
+      throw Error(weights.origin() + ": architecture '" + architecture + "' is none of " +
+                  std::string(rvm::kArchitecture) + ", " + std::string(rvm_resnet50::kArchitecture) + ", " +
+                  std::string(bgm::kArchitecture));
     }
   }
 

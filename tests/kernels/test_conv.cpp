@@ -180,6 +180,24 @@ TEST_CASE("f32_conv_kxk matches the reference at RVM and BGMv2 channel counts") 
   }
 }
 
+TEST_CASE("f32_conv_kxk matches the reference at ResNet50's backbone shapes") {
+  for (Isa isa : test::vector_isas()) {
+    // 7×7 stride-2 stem on RGB read from a wider buffer, on sizes around the window's span.
+    for (auto [h, w] : {std::pair<size_t, size_t>{1, 1}, {3, 8}, {7, 7}, {12, 17}, {23, 30}}) {
+      Shape s{h, w, 3, 64, 7, 2, 1, 3, 3, 3, 3, 32, 0, Act::relu};
+      check_conv(isa, s);
+    }
+    // 1×1 stride-2 shortcut projections and 3×3 stride-2 / dilation-2 bottleneck convolutions.
+    const Shape shapes[] = {
+        {9, 14, 256, 512, 1, 2, 1, 0, 0, 0, 0, 0, 0, Act::none},
+        {8, 11, 512, 64, 1, 2, 1, 0, 0, 0, 0, 0, 0, Act::none},
+        {9, 15, 128, 128, 3, 2, 1, 1, 1, 1, 1, 0, 0, Act::relu},
+        {6, 9, 64, 72, 3, 1, 2, 2, 2, 2, 2, 0, 0, Act::relu},
+    };
+    for (const Shape& s : shapes) check_conv(isa, s);
+  }
+}
+
 TEST_CASE("f32_conv_kxk writes exactly the requested output rows") {
   for (Isa isa : test::vector_isas()) {
     Shape s{11, 15, 9, 40, 3, 1, 1, 1, 1, 1, 1, 2, 3, Act::relu};

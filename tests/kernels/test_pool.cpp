@@ -21,12 +21,18 @@ TEST_CASE("pool references on a 3x3 image by hand") {
   test::check_close(y2, {2.5f, 25.0f}, 0.0f, 0.0f);
 }
 
-TEST_CASE("f32_avgpool_2x2s2 matches the reference over shapes, channels, strides and row ranges") {
+namespace {
+
+using RowPool = void (*)(const PoolParams&, const float*, size_t, float*, size_t, size_t, size_t);
+
+// A row-range pooling kernel of every vector ISA against its reference, whole buffers compared
+// (what it must not write stays poison), over sizes, channel counts, pixel strides and row ranges.
+void check_row_pool(RowPool PoolKernels::*kernel, RowPool reference, size_t (*output_size)(size_t)) {
   for (Isa isa : test::vector_isas()) {
     const PoolKernels k = pool_kernels(isa);
-    for (size_t h : {1, 2, 3, 6, 9}) {
+    for (size_t h : {1, 2, 3, 4, 6, 9}) {
       for (size_t w : {1, 2, 5, 8, 17}) {
-        for (size_t c : {1, 3, 4, 5, 8, 12, 16, 17, 40, 72}) {
+        for (size_t c : {1, 3, 4, 5, 8, 12, 16, 17, 40, 67, 72}) {
           for (size_t pad : {0, 3}) {
             CAPTURE(isa_name(isa));
             CAPTURE(h);
@@ -34,14 +40,14 @@ TEST_CASE("f32_avgpool_2x2s2 matches the reference over shapes, channels, stride
             CAPTURE(c);
             CAPTURE(pad);
             const size_t xs = c + pad, ys = c + pad, off = pad > 0 ? 1 : 0;
-            const size_t oh = avgpool_2x2s2_output_size(h), ow = avgpool_2x2s2_output_size(w);
+            const size_t oh = output_size(h), ow = output_size(w);
             const auto x = test::random_floats(h * w * xs, static_cast<uint32_t>(h * 97 + w * 13 + c));
             const PoolParams p{h, w, c};
             for (auto [yb, ye] : {std::pair<size_t, size_t>{0, oh}, {oh / 2, oh}}) {
               CAPTURE(yb);
               auto want = test::poisoned(oh * ow * ys + 1), got = want;
-              ref::f32_avgpool_2x2s2(p, x.data() + off, xs, want.data() + off, ys, yb, ye);
-              k.f32_avgpool_2x2s2(p, x.data() + off, xs, got.data() + off, ys, yb, ye);
+              reference(p, x.data() + off, xs, want.data() + off, ys, yb, ye);
+              (k.*kernel)(p, x.data() + off, xs, got.data() + off, ys, yb, ye);
               test::check_close(got, want, 0.0f, 0.0f);
             }
           }
@@ -49,6 +55,26 @@ TEST_CASE("f32_avgpool_2x2s2 matches the reference over shapes, channels, stride
       }
     }
   }
+}
+
+}  // namespace
+
+TEST_CASE("f32_avgpool_2x2s2 matches the reference over shapes, channels, strides and row ranges") {
+  check_row_pool(&PoolKernels::f32_avgpool_2x2s2, ref::f32_avgpool_2x2s2, avgpool_2x2s2_output_size);
+}
+
+TEST_CASE("maxpool 3x3 s2 reference on a 4x3 image by hand") {
+  const std::vector<float> x = {1, 9, 3, 4, 5, 6, -7, 8, -9, 10, 11, -12};
+  REQUIRE(maxpool_3x3s2_output_size(4) == 2);
+  REQUIRE(maxpool_3x3s2_output_size(3) == 2);
+  auto y = test::poisoned(4);
+  // Rows {0,1} / {1,2,3} × columns {0,1} / {1,2}: padding is never the maximum.
+  ref::f32_maxpool_3x3s2({4, 3, 1}, x.data(), 1, y.data(), 1, 0, 2);
+  test::check_close(y, {9.0f, 9.0f, 11.0f, 11.0f}, 0.0f, 0.0f);
+}
+
+TEST_CASE("f32_maxpool_3x3s2 matches the reference over shapes, channels, strides and row ranges") {
+  check_row_pool(&PoolKernels::f32_maxpool_3x3s2, ref::f32_maxpool_3x3s2, maxpool_3x3s2_output_size);
 }
 
 TEST_CASE("f32_global_avgpool matches the reference") {

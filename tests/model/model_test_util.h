@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -22,6 +23,7 @@
 namespace matte::test {
 
 inline const char* const kRvmOnnx = "models/rvm_mobilenetv3_fp32.onnx";
+inline const char* const kRvmResnet50Onnx = "models/rvm_resnet50_fp32.onnx";
 
 inline std::string temp_dir() {
   const auto dir = std::filesystem::path(MATTE_BINARY_DIR) / "test_tmp" / "model";
@@ -29,23 +31,34 @@ inline std::string temp_dir() {
   return dir.string();
 }
 
-// The shared RVM converted into a file of this process (tests run as parallel processes).
+// A shared ONNX file converted into a file of this process (tests run as parallel processes).
+inline std::string converted_path(const std::string& stem) {
+  return temp_dir() + "/" + stem + "_" + std::to_string(getpid()) + ".safetensors";
+}
+
+inline std::string convert_shared(const char* onnx_relative, const std::string& stem) {
+  const std::string onnx = require_shared(onnx_relative);
+  const ConvertedModel m = convert_onnx(onnx);
+  const std::string out = converted_path(stem);
+  write_weight_file(out, m.metadata, m.tensors);
+  return out;
+}
+
 inline std::string rvm_weights() {
-  static const std::string path = [] {
-    const std::string onnx = require_shared(kRvmOnnx);
-    const ConvertedModel m = convert_onnx(onnx);
-    const std::string out = temp_dir() + "/rvm_" + std::to_string(getpid()) + ".safetensors";
-    write_weight_file(out, m.metadata, m.tensors);
-    return out;
-  }();
+  static const std::string path = convert_shared(kRvmOnnx, "rvm");
   return path;
 }
 
-// Removes the converted file at exit.
+inline std::string rvm_resnet50_weights() {
+  static const std::string path = convert_shared(kRvmResnet50Onnx, "rvm_resnet50");
+  return path;
+}
+
+// Removes the converted files at exit.
 struct WeightsCleanup {
   ~WeightsCleanup() {
     std::error_code ec;
-    std::filesystem::remove(temp_dir() + "/rvm_" + std::to_string(getpid()) + ".safetensors", ec);
+    for (const char* stem : {"rvm", "rvm_resnet50"}) std::filesystem::remove(converted_path(stem), ec);
   }
 };
 
@@ -80,10 +93,52 @@ inline std::vector<uint8_t> synthetic_rgb(int width, int height, int seed = 0) {
     for (int x = 0; x < width; ++x)
       for (int c = 0; c < 3; ++c) {
         const float dx = (x - width / 2.f) / (width / 4.f + 1), dy = (y - height / 2.f) / (height / 3.f + 1);
-        const float v = (dx * dx + dy * dy < 1.f ? 180.f : 30.f) + 40.f * float((x * 7 + y * 13 + c * 5 + seed) % 11) / 11.f;
+        const float v =
+            (dx * dx + dy * dy < 1.f ? 180.f : 30.f) + 40.f * float((x * 7 + y * 13 + c * 5 + seed) % 11) / 11.f;
         px[(size_t(y) * width + x) * 3 + c] = uint8_t(std::min(255.f, v));
       }
   return px;
+}
+
+// Runs both over the frames and checks pha and fgr on every frame and the recurrent states after
+// the last one (max|d| as the outputs; MAD 1e-4: a state is a few hundred values at 1/16 size, not
+// a full frame); prints the gaps.
+inline void check_parity(const char* onnx_relative, const std::string& weights, const std::vector<cli::Frame>& frames,
+                         float ratio, const char* what) {
+  require_onnx_runtime();
+  const int w = frames[0].width, h = frames[0].height;
+  std::vector<std::vector<float>> planar;
+  for (const auto& f : frames) planar.push_back(f.planar);
+  const auto ort = reference::run_rvm_onnx(require_shared(onnx_relative), planar, w, h, ratio, 2,
+                                           {"fgr", "pha", "r1o", "r2o", "r3o", "r4o"});
+  Session session(weights, {.threads = 2, .downsample_ratio = ratio});
+  Diff worst_pha, worst_fgr;
+  double mad_pha = 0, mad_fgr = 0;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    const Matte m = session.process(frames[i].image8());
+    const Diff dp = diff(m.alpha, ort[i].at("pha").values), df = diff(m.foreground, ort[i].at("fgr").values);
+    INFO(what, " frame ", i, ": pha max ", dp.max_abs, " mad ", dp.mad, ", fgr max ", df.max_abs, " mad ", df.mad);
+    CHECK(dp.max_abs <= 1e-3);
+    CHECK(dp.mad <= 1e-5);
+    CHECK(df.max_abs <= 1e-3);
+    CHECK(df.mad <= 1e-5);
+    worst_pha.max_abs = std::max(worst_pha.max_abs, dp.max_abs);
+    worst_fgr.max_abs = std::max(worst_fgr.max_abs, df.max_abs);
+    mad_pha = std::max(mad_pha, dp.mad);
+    mad_fgr = std::max(mad_fgr, df.mad);
+  }
+  std::printf("%s: %zu frames, pha max|d| %.3g MAD %.3g, fgr max|d| %.3g MAD %.3g\n", what, frames.size(),
+              worst_pha.max_abs, mad_pha, worst_fgr.max_abs, mad_fgr);
+  const char* names[] = {"r1o", "r2o", "r3o", "r4o"};
+  for (int s = 0; s < 4; ++s) {
+    const StateView v = session.recurrent_state(s);
+    const auto& ref = ort.back().at(names[s]);
+    REQUIRE(ref.dims == std::vector<int64_t>{1, v.channels, v.height, v.width});
+    const Diff d = diff(v.values, ref.values);
+    CHECK(d.max_abs <= 1e-3);
+    CHECK(d.mad <= 1e-4);
+    std::printf("  %s [%d,%d,%d] max|d| %.3g MAD %.3g\n", names[s], v.channels, v.height, v.width, d.max_abs, d.mad);
+  }
 }
 
 }  // namespace matte::test

@@ -6,6 +6,7 @@
 
 #include "engine/error.h"
 #include "engine/sha256.h"
+#include "models/rvm_resnet50/layers.h"
 #include "tools/onnx2flat/convert_bgm.h"
 
 #ifndef MATTE_VERSION
@@ -165,6 +166,10 @@ class RvmWalker {
  public:
   explicit RvmWalker(const Graph& graph) : g_(graph) {}
 
+  // Known once the stem is: a 7×7 convolution followed by a max pool starts ResNet50.
+  bool resnet50() const { return resnet50_; }
+  std::string_view variant() const { return resnet50_ ? "RVM ResNet50" : "RVM MobileNetV3"; }
+
   // Layer name -> every Conv node computing it (the refiner's box filter is applied four times).
   std::map<std::string, std::vector<ConvMatch>> walk() {
     for (const char* name : {"src", "r1i", "r2i", "r3i", "r4i"}) {
@@ -185,7 +190,7 @@ class RvmWalker {
 
  private:
   [[noreturn]] void fail(const std::string& detail) const {
-    throw Error(g_.origin() + ": not an RVM MobileNetV3 graph (" + detail + ")");
+    throw Error(g_.origin() + ": not an " + std::string(variant()) + " graph (" + detail + ")");
   }
 
   const ConvMatch& record(const std::string& name, const onnx::NodeProto& conv) {
@@ -273,11 +278,61 @@ class RvmWalker {
     return *convs[0];
   }
 
-  // MobileNetV3-Large features 0..16; returns the value after features.16.
   std::string backbone() {
     const auto stems = frontier("src", true);
     if (stems.size() != 1 || is_depthwise(*stems[0])) fail("no single stem convolution after the input normalisation");
-    std::string x = record("backbone.features.0.0", *stems[0]).output;
+    const std::string stem_out = match_conv(g_, *stems[0]).output;
+    const auto* pool = consumer_of_type(stem_out, "MaxPool");
+    resnet50_ = pool != nullptr && ints_attribute(*stems[0], "kernel_shape") == std::vector<int64_t>{7, 7};
+    return resnet50_ ? resnet_backbone(*stems[0], *pool) : mobilenet_backbone(*stems[0]);
+  }
+
+  // ResNet50: stem, 3×3 stride-2 max pool, stages of bottlenecks (as many as the layer table
+  // holds); returns the value after the last stage.
+  std::string resnet_backbone(const onnx::NodeProto& stem, const onnx::NodeProto& pool) {
+    record("backbone.conv1", stem);
+    const bool pool_ok = ints_attribute(pool, "kernel_shape") == std::vector<int64_t>{3, 3} &&
+                         ints_attribute(pool, "strides") == std::vector<int64_t>{2, 2} &&
+                         ints_attribute(pool, "pads") == std::vector<int64_t>{1, 1, 1, 1} &&
+                         int_attribute(pool, "ceil_mode", 0) == 0 && ints_attribute(pool, "dilations").empty();
+    if (!pool_ok) fail("the stem's max pool is not 3x3 stride 2 padding 1");
+    std::string x = pool.output(0);
+    const auto table = rvm_resnet50::conv_layers();
+    const auto in_table = [&](const std::string& name) {
+      return std::any_of(table.begin(), table.end(), [&](const ConvLayer& l) { return l.name == name; });
+    };
+    for (int stage = 1; in_table(numbered("backbone.layer", stage) + ".0.conv1"); ++stage) {
+      for (int n = 0;; ++n) {
+        const std::string prefix = numbered("backbone.layer", stage) + "." + std::to_string(n);
+        if (!in_table(prefix + ".conv1")) break;
+        const std::string where = prefix.substr(9);  // layerL.N
+        // The block's input feeds conv1 (ReLU) and, in a stage's first block, the shortcut's projection.
+        const onnx::NodeProto *conv1 = nullptr, *project = nullptr;
+        for (const auto* n1 : g_.consumers(x)) {
+          if (n1->op_type() != "Conv") continue;
+          const onnx::NodeProto*& slot = match_conv(g_, *n1).act == Act::relu ? conv1 : project;
+          if (slot != nullptr)
+            fail("more than one " + std::string(slot == conv1 ? "conv1" : "shortcut") + " in " + where);
+          slot = n1;
+        }
+        if (conv1 == nullptr) fail("no conv1 in " + where);
+        const std::string a = record(prefix + ".conv1", *conv1).output;
+        const std::string b = record(prefix + ".conv2", sole_conv_consumer(a, where)).output;
+        const std::string c = record(prefix + ".conv3", sole_conv_consumer(b, where)).output;
+        const std::string shortcut = project ? record(prefix + ".downsample.0", *project).output : x;
+        const auto* add = binary_consumer("Add", c, shortcut);
+        if (add == nullptr) fail(where + " does not add its shortcut");
+        const auto* relu = consumer_of_type(add->output(0), "Relu");
+        if (relu == nullptr || g_.consumers(add->output(0)).size() != 1) fail(where + " lacks the ReLU after its sum");
+        x = relu->output(0);
+      }
+    }
+    return x;
+  }
+
+  // MobileNetV3-Large features 0..16; returns the value after features.16.
+  std::string mobilenet_backbone(const onnx::NodeProto& stem) {
+    std::string x = record("backbone.features.0.0", stem).output;
     for (int i = 1; i <= 15; ++i) {
       const std::string where = numbered("backbone block ", i);
       const std::string prefix = numbered("backbone.features.", i) + ".block.";
@@ -383,6 +438,7 @@ class RvmWalker {
   }
 
   const Graph& g_;
+  bool resnet50_ = false;
   std::map<std::string, std::vector<ConvMatch>> layers_;
   std::set<const onnx::NodeProto*> assigned_;
 };
@@ -394,31 +450,31 @@ std::vector<int64_t> ints_or(const onnx::NodeProto& node, const std::string& nam
 
 ConvertedModel convert_rvm(const onnx::ModelProto& model, const std::string& origin, const std::string& source_sha256) {
   const Graph graph(model.graph(), origin);
-  const auto layers = RvmWalker(graph).walk();
+  RvmWalker walker(graph);
+  const auto layers = walker.walk();
+  const auto table = walker.resnet50() ? rvm_resnet50::conv_layers() : rvm::conv_layers();
+  const std::string what = origin + ": not an " + std::string(walker.variant()) + " graph (";
   for (const auto& [name, matches] : layers) {
-    if (std::none_of(rvm::conv_layers().begin(), rvm::conv_layers().end(),
-                     [&](const rvm::ConvLayer& l) { return l.name == name; })) {
-      throw Error(origin + ": not an RVM MobileNetV3 graph (unexpected layer " + name + ")");
-    }
+    if (std::none_of(table.begin(), table.end(), [&](const ConvLayer& l) { return l.name == name; }))
+      throw Error(what + "unexpected layer " + name + ")");
   }
   ModelBuilder builder(graph);
-  for (const rvm::ConvLayer& layer : rvm::conv_layers()) {
+  for (const ConvLayer& layer : table) {
     const auto it = layers.find(std::string(layer.name));
-    if (it == layers.end())
-      throw Error(origin + ": not an RVM MobileNetV3 graph (no layer " + std::string(layer.name) + ")");
+    if (it == layers.end()) throw Error(what + "no layer " + std::string(layer.name) + ")");
     // Each application of the box filter must fit the table; the first one gives the weights.
     for (const ConvMatch& m : it->second) check_layer(graph, layer, m);
     builder.add(layer, it->second.front());
   }
   const bool runtime_downsample = has_value(model.graph().input(), "downsample_ratio");
   return builder.finish(
-      model, rvm::kArchitecture, source_sha256,
+      model, walker.resnet50() ? rvm_resnet50::kArchitecture : rvm::kArchitecture, source_sha256,
       {{"refiner", "deep_guided_filter"}, {"downsample_ratio", runtime_downsample ? "input" : "none"}});
 }
 
 }  // namespace
 
-void check_layer(const Graph& graph, const rvm::ConvLayer& layer, const ConvMatch& m) {
+void check_layer(const Graph& graph, const ConvLayer& layer, const ConvMatch& m) {
   const onnx::NodeProto& conv = *m.conv;
   const std::string what = graph.origin() + ": " + std::string(layer.name) + " (" + describe(conv) + ")";
   const auto expect = [&](const std::string& attr, const std::vector<int64_t>& got, const std::vector<int64_t>& want) {
@@ -439,18 +495,18 @@ void check_layer(const Graph& graph, const rvm::ConvLayer& layer, const ConvMatc
   }
 }
 
-void ModelBuilder::add(const rvm::ConvLayer& layer, const ConvMatch& m) {
+void ModelBuilder::add(const ConvLayer& layer, const ConvMatch& m) {
   check_layer(graph_, layer, m);
   const std::string what = graph_.origin() + ": " + std::string(layer.name) + " (" + describe(*m.conv) + ")";
-  if (const auto dims = graph_.constant_dims(m.conv->input(1), *m.conv); dims != rvm::weight_shape(layer)) {
-    throw Error(what + ": weight shape " + shape_text(dims) + ", expected " + shape_text(rvm::weight_shape(layer)));
+  if (const auto dims = graph_.constant_dims(m.conv->input(1), *m.conv); dims != weight_shape(layer)) {
+    throw Error(what + ": weight shape " + shape_text(dims) + ", expected " + shape_text(weight_shape(layer)));
   }
   ConvWeights w = conv_weights(graph_, m);
   if (w.bias.empty() == layer.bias) throw Error(what + (layer.bias ? ": bias missing" : ": unexpected bias"));
   folded_ += m.batchnorm != nullptr;
   source_types_.insert(graph_.require_constant(m.conv->input(1), *m.conv).data_type());
-  tensors_.push_back({rvm::weight_name(layer), std::move(w.weight_shape), std::move(w.weight)});
-  if (layer.bias) tensors_.push_back({rvm::bias_name(layer), {layer.cout}, std::move(w.bias)});
+  tensors_.push_back({weight_name(layer), std::move(w.weight_shape), std::move(w.weight)});
+  if (layer.bias) tensors_.push_back({bias_name(layer), {layer.cout}, std::move(w.bias)});
 }
 
 ConvertedModel ModelBuilder::finish(const onnx::ModelProto& model, std::string_view architecture,
@@ -483,7 +539,7 @@ ConvertedModel convert_model(const onnx::ModelProto& model, const std::string& o
   if (!has_value(inputs, "r1i")) {
     std::string names;
     for (const auto& v : inputs) names += (names.empty() ? "" : " ") + v.name();
-    throw Error(origin + ": neither an RVM MobileNetV3 nor a BGMv2 MobileNetV2 graph (inputs: " +
+    throw Error(origin + ": neither an RVM (MobileNetV3, ResNet50) nor a BGMv2 MobileNetV2 graph (inputs: " +
                 (names.empty() ? "none" : names) + ")");
   }
   return convert_rvm(model, origin, source_sha256);

@@ -1,4 +1,4 @@
-// ONNX -> engine weight file conversion for RVM MobileNetV3 and BackgroundMattingV2 MobileNetV2. The
+// ONNX -> engine weight file conversion for RVM (MobileNetV3, ResNet50) and BackgroundMattingV2 MobileNetV2. The
 // network is recognised from the graph's structure (ops and how they connect, plus the graph's
 // input/output names), never from initializer names, which change between exporter versions.
 #pragma once
@@ -15,6 +15,7 @@
 
 #include "engine/weight_file.h"
 #include "kernels/activation.h"
+#include "models/common/conv_layer.h"
 #include "models/rvm_layers.h"
 #include "tools/onnx2flat/onnx_graph.h"
 
@@ -58,7 +59,7 @@ struct ConvWeights {
 ConvWeights conv_weights(const Graph& graph, const ConvMatch& match);
 
 // The conv's attributes and activation against its table entry; throws Error naming the layer.
-void check_layer(const Graph& graph, const rvm::ConvLayer& layer, const ConvMatch& m);
+void check_layer(const Graph& graph, const ConvLayer& layer, const ConvMatch& m);
 
 // Builds a ConvertedModel layer by layer, noting what the metadata records about the source.
 class ModelBuilder {
@@ -66,7 +67,7 @@ class ModelBuilder {
   explicit ModelBuilder(const Graph& graph) : graph_(graph) {}
   // Checks `m` against `layer` (attributes, activation, weight shape, bias) and appends
   // "<name>.weight" and "<name>.bias".
-  void add(const rvm::ConvLayer& layer, const ConvMatch& m);
+  void add(const ConvLayer& layer, const ConvMatch& m);
   // The tensors added and the metadata; `settings` gains the fields every architecture records.
   ConvertedModel finish(const onnx::ModelProto& model, std::string_view architecture, const std::string& source_sha256,
                         nlohmann::json settings);
