@@ -12,12 +12,12 @@ models=out/bench-models
 video=$shared/media/video/studio_1920x1080.mp4
 src=$shared/media/plates/parking_src_1920x1080.jpg
 plate=$shared/media/plates/parking_bgr_1920x1080.jpg
-for f in "$video" "$src" "$plate" "$shared/models/rvm_mobilenetv3_fp32.onnx" "$shared/models/bgm_mobilenetv2_fp32.onnx" \
-         "$shared/models/bgm_mobilenetv2_4k_fp32.onnx"; do
+for f in "$video" "$src" "$plate" "$shared/models/rvm_mobilenetv3_fp32.onnx" "$shared/models/rvm_resnet50_fp32.onnx" \
+         "$shared/models/bgm_mobilenetv2_fp32.onnx" "$shared/models/bgm_mobilenetv2_4k_fp32.onnx"; do
   [[ -f $f ]] || { echo "speed_table: $f is missing" >&2; exit 1; }
 done
 mkdir -p "$models"
-for m in rvm_mobilenetv3 bgm_mobilenetv2 bgm_mobilenetv2_4k; do
+for m in rvm_mobilenetv3 rvm_resnet50 bgm_mobilenetv2 bgm_mobilenetv2_4k; do
   [[ -f $models/$m.safetensors ]] || "$bin/onnx2flat" "$shared/models/${m}_fp32.onnx" "$models/$m.safetensors" >/dev/null
 done
 
@@ -38,12 +38,15 @@ row() {  # network size setting threads target matte-bench-args...
   echo "| $net | $size | $setting | $threads | $ours | $ort | ${ratio}× | ≥ ${target}× | $met |"
 }
 rvm=(--model "$models/rvm_mobilenetv3.safetensors" --onnx "$shared/models/rvm_mobilenetv3_fp32.onnx" --input "$video")
+resnet=(--model "$models/rvm_resnet50.safetensors" --onnx "$shared/models/rvm_resnet50_fp32.onnx" --input "$video")
 bgm=(--input "$src" --background-plate "$plate")
 row RVM 512x288 "ratio 1.0" 2 1.5 "${rvm[@]}" --downsample-ratio 1.0
 row RVM 1280x720 "ratio 0.4" 2 2.0 "${rvm[@]}" --downsample-ratio 0.4
 row RVM 1920x1080 "ratio 0.25" 2 3.0 "${rvm[@]}" --downsample-ratio 0.25
 row RVM 3840x2160 "ratio 0.125" 2 3.0 "${rvm[@]}" --downsample-ratio 0.125
 row RVM 1920x1080 "ratio 0.25" 1 2.0 "${rvm[@]}" --downsample-ratio 0.25
+row "RVM ResNet50" 1920x1080 "ratio 0.25" 2 2.5 "${resnet[@]}" --downsample-ratio 0.25
+row "RVM ResNet50" 1280x720 "ratio 0.4" 2 2.5 "${resnet[@]}" --downsample-ratio 0.4
 row BGMv2 1920x1080 "scale 0.25, 80 000 px" 2 3.0 --model "$models/bgm_mobilenetv2.safetensors" \
   --onnx "$shared/models/bgm_mobilenetv2_fp32.onnx" "${bgm[@]}"
 row BGMv2 3840x2160 "scale 0.125, 320 000 px" 2 3.0 --model "$models/bgm_mobilenetv2_4k.safetensors" \

@@ -17,10 +17,10 @@
 #include "kernels/coarse_up.h"
 #include "kernels/pool.h"
 #include "kernels/resize.h"
-#include "models/bgm_atrous.h"
 #include "models/bgm_layers.h"
 #include "models/bgm_refiner.h"
 #include "models/bgm_sparse_conv.h"
+#include "models/common/atrous_conv.h"
 #include "models/common/layer_loader.h"
 #include "models/upsampled_rows.h"
 
@@ -48,6 +48,8 @@ constexpr int kTileRows = 16, kTileCols = 32;
 constexpr std::string_view kInput = "input", kBackbone = "backbone", kAspp = "aspp", kDecoder = "decoder",
                            kOutput = "full-res output", kRefiner = "refiner";
 constexpr std::array<std::string_view, 3> kAtrousNames = {"atrous3", "atrous6", "atrous9"};
+// The one ASPP dilation the phase grid speeds up (models/common/atrous_conv.h).
+constexpr int kGridDilation = 3;
 struct DecoderSteps {
   std::string_view upsample, conv;
 };
@@ -279,7 +281,8 @@ struct Network::Impl {
     aspp0 = w.pointwise("aspp.convs.0.0");
     for (int i = 0; i < 3; ++i) {
       const ConvLayer& l = conv_layer("aspp.convs." + std::to_string(i + 1) + ".0");
-      aspp_atrous[size_t(i)] = AtrousConv(l.cin, l.cout, l.dilation, w.weights(l), w.bias(l), l.act);
+      aspp_atrous[size_t(i)] = AtrousConv(l.cin, l.cout, l.dilation, w.weights(l), w.bias(l), l.act,
+                                          l.dilation == kGridDilation);
     }
     aspp_pool = w.pointwise("aspp.convs.4.1");
     aspp_project = w.pointwise("aspp.project.0");

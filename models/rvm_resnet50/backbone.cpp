@@ -7,6 +7,7 @@
 
 #include "kernels/eltwise.h"
 #include "kernels/pool.h"
+#include "models/common/atrous_conv.h"
 
 namespace matte::rvm_resnet50 {
 
@@ -22,10 +23,11 @@ constexpr int kStages = 4;
 struct Bottleneck {
   PointwiseConv conv1, conv3;
   DenseConv conv2;
-  std::optional<PointwiseConv> project;  // stride-1 projection, a GEMM
-  std::optional<DenseConv> project_s2;   // stride-2 projection
+  std::optional<AtrousConv> conv2_dilated;  // instead of conv2 at dilation > 1
+  std::optional<PointwiseConv> project;     // stride-1 projection, a GEMM
+  std::optional<DenseConv> project_s2;      // stride-2 projection
   int stride = 1;
-  std::string name;  // profiler steps
+  std::string conv1_name, conv2_name, conv3_name, project_name;  // profiler steps
 };
 
 bool has_layer(const LayerLoader& w, const std::string& name) {
@@ -35,16 +37,25 @@ bool has_layer(const LayerLoader& w, const std::string& name) {
 Bottleneck load_block(const LayerLoader& w, const std::string& prefix) {
   Bottleneck b;
   b.conv1 = w.pointwise(prefix + ".conv1");
-  b.conv2 = w.dense(prefix + ".conv2");
+  const ConvLayer& c2 = w.layer(prefix + ".conv2");
+  // Dilated: Winograd over the phase sub-images (2-3× the direct kernel at dilation 2).
+  if (c2.dilation > 1 && c2.kernel == 3 && c2.pad == c2.dilation)
+    b.conv2_dilated = AtrousConv(c2.cin, c2.cout, c2.dilation, w.weights(c2), w.bias(c2), c2.act, true);
+  else
+    b.conv2 = w.dense(prefix + ".conv2");
   b.conv3 = w.pointwise(prefix + ".conv3");
-  b.stride = w.layer(prefix + ".conv2").stride;
+  b.stride = c2.stride;
   if (const std::string shortcut = prefix + ".downsample.0"; has_layer(w, shortcut)) {
     if (w.layer(shortcut).stride == 1)
       b.project = w.pointwise(shortcut);
     else
       b.project_s2 = w.dense(shortcut);
   }
-  b.name = prefix.substr(prefix.find('.') + 1);  // layerL.B
+  const std::string step = prefix.substr(prefix.find('.') + 1);  // layerL.B
+  b.conv1_name = step + ".conv1";
+  b.conv2_name = step + ".conv2";
+  b.conv3_name = step + ".conv3";
+  b.project_name = step + ".downsample";
   return b;
 }
 
@@ -80,11 +91,12 @@ class ResNet50 final : public rvm::Backbone {
     size_t mid_max = 0, out_max = 0;
     int level = 2;
     for (int s = 0; s < kStages; ++s) {
-      for (const Bottleneck& b : stages_[s]) {
+      for (Bottleneck& b : stages_[s]) {
         const size_t in_px = pixels(level);
         if (b.stride == 2) ++level;
         mid_max = std::max({mid_max, in_px * static_cast<size_t>(b.conv1.cout()),
                             pixels(level) * static_cast<size_t>(b.conv3.cout())});
+        if (b.conv2_dilated) b.conv2_dilated->plan(head.height(level), head.width(level));
         out_max = std::max(out_max, static_cast<size_t>(T) * pixels(level) * static_cast<size_t>(b.conv3.cout()));
       }
       levels_[s] = level;
@@ -121,7 +133,7 @@ class ResNet50 final : public rvm::Backbone {
     for (int s = 0; s < kStages; ++s) {
       const int level = levels_[s];
       for (size_t i = 0; i < stages_[s].size(); ++i) {
-        const Bottleneck& b = stages_[s][i];
+        Bottleneck& b = stages_[s][i];
         View o;
         if (i + 1 == stages_[s].size() && feature_of_stage[s] > 0) {
           o = head.feature(feature_of_stage[s]);
@@ -137,7 +149,7 @@ class ResNet50 final : public rvm::Backbone {
   }
 
  private:
-  void run_block(const Bottleneck& b, const View& x, const View& o, int frames, Profiler* prof) {
+  void run_block(Bottleneck& b, const View& x, const View& o, int frames, Profiler* prof) {
     const auto at = [&](const View& v, int t) { return frame_of(v, frames, t); };
     for (int t = 0; t < frames; ++t) {
       const View xt = at(x, t), ot = at(o, t);
@@ -145,22 +157,23 @@ class ResNet50 final : public rvm::Backbone {
       const View m1{work_a_.data(), xt.h, xt.w, mid, static_cast<size_t>(mid)};
       const View m2{work_b_.data(), ot.h, ot.w, mid, static_cast<size_t>(mid)};
       {
-        const ProfileScope timed(prof, kBackbone, b.name + ".conv1", b.conv1.flops(m1));
+        const ProfileScope timed(prof, kBackbone, b.conv1_name, b.conv1.flops(m1));
         b.conv1.run(xt, m1);
       }
       {
-        const ProfileScope timed(prof, kBackbone, b.name + ".conv2", b.conv2.flops(m2));
-        b.conv2.run(m1, m2);
+        const ProfileScope timed(prof, kBackbone, b.conv2_name,
+                                 b.conv2_dilated ? b.conv2_dilated->flops(m2) : b.conv2.flops(m2));
+        b.conv2_dilated ? b.conv2_dilated->run(m1, m2) : b.conv2.run(m1, m2);
       }
       // m1 is free again: the projected shortcut goes there.
       View shortcut = xt;
       if (b.project || b.project_s2) {
         shortcut = {work_a_.data(), ot.h, ot.w, ot.channels, static_cast<size_t>(ot.channels)};
         const double flops = b.project ? b.project->flops(shortcut) : b.project_s2->flops(shortcut);
-        const ProfileScope timed(prof, kBackbone, b.name + ".downsample", flops);
+        const ProfileScope timed(prof, kBackbone, b.project_name, flops);
         b.project ? b.project->run(xt, shortcut) : b.project_s2->run(xt, shortcut);
       }
-      const ProfileScope timed(prof, kBackbone, b.name + ".conv3", b.conv3.flops(ot));
+      const ProfileScope timed(prof, kBackbone, b.conv3_name, b.conv3.flops(ot));
       b.conv3.run(m2, ot, nullptr, &shortcut);
       relu_in_place(ot);
     }

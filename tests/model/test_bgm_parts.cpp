@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "engine/tensor.h"
-#include "models/bgm_atrous.h"
 #include "models/bgm_refiner.h"
 #include "models/bgm_sparse_conv.h"
+#include "models/common/atrous_conv.h"
 
 namespace matte::bgm {
 
@@ -94,9 +94,10 @@ TEST_CASE("bgm AtrousConv equals the dilated convolution, as phase grid and dire
   tbb::task_arena arena(2);
   arena.execute([] {
     const int cin = 19, cout = 21;
-    for (const int d : {3, 6}) {
+    for (const auto& [d, grid] : {std::pair{2, true}, std::pair{3, true}, std::pair{3, false}, std::pair{6, false}}) {
       for (const auto& [h, w] : {std::pair{1, 1}, std::pair{2, 5}, std::pair{17, 30}, std::pair{9, 4}}) {
         CAPTURE(d);
+        CAPTURE(grid);
         CAPTURE(h);
         CAPTURE(w);
         Tensor in, out;
@@ -105,7 +106,7 @@ TEST_CASE("bgm AtrousConv equals the dilated convolution, as phase grid and dire
         const std::vector<float> iv = random_values(in.size(), 4), wt = random_values(size_t(cout * cin * 9), 5),
                                  b = random_values(size_t(cout), 6);
         std::copy(iv.begin(), iv.end(), in.data());
-        AtrousConv conv(cin, cout, d, wt, b, Act::relu);
+        AtrousConv conv(cin, cout, d, wt, b, Act::relu, grid);
         conv.plan(h, w);
         conv.run(in.view(), out.view());
         const Image image{in.data(), h, w, size_t(cin)};

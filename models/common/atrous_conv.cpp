@@ -1,12 +1,10 @@
-#include "models/bgm_atrous.h"
+#include "models/common/atrous_conv.h"
 
 #include <algorithm>
 
-namespace matte::bgm {
+namespace matte {
 
 namespace {
-
-constexpr int kGridDilation = 3;
 
 // First grid line of each phase along one axis of n pixels, phases one line apart; returns the
 // grid's length.
@@ -24,8 +22,8 @@ int phase_starts(int n, int d, std::vector<int>& start) {
 }  // namespace
 
 AtrousConv::AtrousConv(int cin, int cout, int dilation, std::span<const float> weights, std::span<const float> bias,
-                       Act act)
-    : dilation_(dilation), grid_(dilation == kGridDilation) {
+                       Act act, bool phase_grid)
+    : dilation_(dilation), grid_(phase_grid) {
   conv_ = grid_ ? DenseConv(cin, cout, 3, 1, 1, 1, weights, bias, act)
                 : DenseConv(cin, cout, 3, 1, dilation, dilation, weights, bias, act);
 }
@@ -62,4 +60,4 @@ void AtrousConv::run(const View& in, const View& out) {
   });
 }
 
-}  // namespace matte::bgm
+}  // namespace matte
