@@ -93,8 +93,8 @@ const std::vector<std::string> kValueOptions = {
     "--output-type",    "--background", "--background-plate", "--downsample-ratio", "--seq-chunk",
     "--threads",        "--frames",  "--start",              "--fps",            "--output-error",
     "--output-refine-map", "--backbone-scale", "--refine-mode", "--sample-pixels", "--refine-threshold",
-    "--max-pixels"};
-const std::vector<std::string> kSwitches = {"--quiet", "--preview", "--overwrite", "--resize-plate"};
+    "--max-pixels", "--video-codec", "--video-crf", "--video-preset", "--video-mbps", "--output-format"};
+const std::vector<std::string> kSwitches = {"--quiet", "--preview", "--overwrite", "--resize-plate", "--no-audio"};
 
 }  // namespace
 
@@ -124,7 +124,29 @@ MatteOptions parse_matte_options(const std::vector<std::string>& argv) {
     throw UsageError("no output: give --output-composition, --output-alpha, --output-foreground or --preview");
   }
 
-  if (args.has("--background")) o.background = parse_background(args.required("--background"));
+  o.background_given = args.has("--background");
+  if (o.background_given) o.background = parse_background(args.required("--background"));
+  o.video.codec = args.text("--video-codec", "");
+  if (args.has("--video-crf")) o.video.crf = args.integer("--video-crf", 0, 0, 63);
+  o.video.preset = args.text("--video-preset", "");
+  if (args.has("--video-mbps")) o.video.mbps = args.real_above("--video-mbps", 0.0f, 0.0f, 10000.0f);
+  o.video.format = args.text("--output-format", "");
+  o.no_audio = args.flag("--no-audio");
+  const OutputRequest* piped = nullptr;
+  bool any_video = false;
+  for (const OutputRequest& out : o.outputs) {
+    if (out.path == "-") {
+      if (piped) throw UsageError("-: given to both " + piped->flag + " and " + out.flag + "; one output at most goes to standard output");
+      piped = &out;
+    }
+    if (out.kind != OutputKind::video) continue;
+    any_video = true;
+    check_video_settings(out.path, o.video);
+  }
+  if (!o.video.format.empty() && !piped) throw UsageError("--output-format: only for an output to standard output (-)");
+  if (!any_video && (!o.video.codec.empty() || o.video.crf || !o.video.preset.empty() || o.video.mbps)) {
+    throw UsageError("--video-codec, --video-crf, --video-preset and --video-mbps need a video output");
+  }
   const std::string ratio = args.text("--downsample-ratio", "auto");
   o.downsample_ratio = ratio == "auto" ? 0.0f : args.real_above("--downsample-ratio", 0.0f, 0.0f, 1.0f);
   o.seq_chunk = args.integer("--seq-chunk", 1, 1, 256);
