@@ -120,7 +120,8 @@ AVPixelFormat pixel_format(const Codec& codec, const AVOutputFormat& format, int
     if (gray) return AV_PIX_FMT_GRAY8;
     return odd ? AV_PIX_FMT_YUV444P : AV_PIX_FMT_YUV420P;
   }
-  if (flag == "qtrle") return alpha ? AV_PIX_FMT_ARGB : gray ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_RGB24;
+  // QuickTime Animation's gray needs a width divisible by 4; RGB holds the same values.
+  if (flag == "qtrle") return alpha ? AV_PIX_FMT_ARGB : gray && width % 4 == 0 ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_RGB24;
   if (flag == "png") return alpha ? AV_PIX_FMT_RGBA : gray ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_RGB24;
   if (flag == "ffv1") return alpha ? AV_PIX_FMT_BGRA : gray ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_0RGB32;
   if (flag == "prores") return alpha ? AV_PIX_FMT_YUVA444P10LE : odd ? AV_PIX_FMT_YUV444P10LE : AV_PIX_FMT_YUV422P10LE;
@@ -193,8 +194,8 @@ void check_video_settings(const std::string& path, const VideoSettings& settings
     const AVCodec& encoder = encoder_for(path, codec, format);
     if (avformat_query_codec(&format, encoder.id, FF_COMPLIANCE_NORMAL) != 1) {
       throw UsageError(name + ": the " + format.name + " container cannot hold " + codec.title +
-                       " (ProRes and QuickTime Animation go in .mov; FFV1 and PNG in .mkv or .mov; VP9 in .webm "
-                       "or .mkv)");
+                       " (ProRes: .mov or .mkv; QuickTime Animation and PNG: .mov; FFV1: .mkv; VP9: .webm or "
+                       ".mkv)");
     }
   }
   const std::string on = std::string(" (") + codec.title + ")";
