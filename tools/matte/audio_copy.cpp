@@ -13,7 +13,7 @@ AudioOutput::AudioOutput(AudioTrack& track, AVFormatContext& muxer, const std::s
   const AVOutputFormat& format = *muxer.oformat;
   const AVCodecID input_codec = track.parameters().codec_id;
   const std::string input_name = avcodec_get_name(input_codec);
-  const bool copy = avformat_query_codec(&format, input_codec, FF_COMPLIANCE_NORMAL) == 1;
+  const bool copy = container_takes(format, input_codec);
   if (!copy && (format.audio_codec == AV_CODEC_ID_NONE || format.video_codec == AV_CODEC_ID_WRAPPED_AVFRAME ||
                 format.video_codec == AV_CODEC_ID_RAWVIDEO)) {
     notice = std::string("the ") + format.name + " container holds no audio: the input's audio is left out";

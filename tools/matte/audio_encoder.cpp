@@ -12,7 +12,7 @@ const AVCodec* pick_encoder(const AVOutputFormat& format) {
   if (std::string(format.name) == "webm") {
     if (const AVCodec* opus = avcodec_find_encoder_by_name("libopus")) return opus;
   }
-  if (avformat_query_codec(&format, AV_CODEC_ID_AAC, FF_COMPLIANCE_NORMAL) == 1) {
+  if (container_takes(format, AV_CODEC_ID_AAC)) {
     return avcodec_find_encoder(AV_CODEC_ID_AAC);
   }
   return format.audio_codec == AV_CODEC_ID_NONE ? nullptr : avcodec_find_encoder(format.audio_codec);

@@ -16,6 +16,10 @@ PacketPtr new_packet() {
   return packet;
 }
 
+bool container_takes(const AVOutputFormat& format, AVCodecID codec) {
+  return avformat_query_codec(&format, codec, FF_COMPLIANCE_NORMAL) != 0;
+}
+
 std::string av_error_text(int code) {
   char text[AV_ERROR_MAX_STRING_SIZE] = {};
   av_strerror(code, text, sizeof text);

@@ -48,6 +48,10 @@ using ScalerPtr = std::unique_ptr<SwsContext, ScalerFreer>;
 FramePtr new_frame();
 PacketPtr new_packet();
 
+// Whether the container takes the codec. Muxers that keep no list (MPEG-TS) are trusted: only a
+// definite "no" from avformat_query_codec is a no.
+bool container_takes(const AVOutputFormat& format, AVCodecID codec);
+
 // "No space left on device", "Invalid data found when processing input", ...
 std::string av_error_text(int code);
 

@@ -38,7 +38,7 @@ outputs (any combination; at least one, or --preview):
 
 video formats (--video-codec, default by extension: .mp4 .m4v .mov .mkv h264, .webm vp9, .avi mjpeg):
   codec   containers          alpha  notes
-  h264    mp4 m4v mov mkv avi no     libx264 yuv420p, CRF 18, preset veryfast; plays everywhere
+  h264    mp4 m4v mov mkv avi no     libx264 yuv420p, CRF 18, preset ultrafast; plays everywhere
   hevc    mp4 m4v mov mkv     no     libx265 yuv420p, CRF 18
   vp9     webm mkv mp4 mov    yes    yuva420p; browsers (Chrome, Firefox) show the transparency
   prores  mov mkv             yes    ProRes 4444 yuva444p10le (422 HQ without alpha); editors
@@ -52,7 +52,8 @@ video formats (--video-codec, default by extension: .mp4 .m4v .mov .mkv h264, .w
   --video-codec C            one of the codecs above, for every video output
   --video-crf N              quality for h264/hevc (0-51) and vp9 (0-63; default 24)
   --video-preset P           x264/x265 speed: ultrafast superfast veryfast faster fast medium slow
-                             slower veryslow placebo (default veryfast)
+                             slower veryslow placebo (default ultrafast: the least CPU,
+                             files about 3x larger than veryfast; see bench/README.md)
   --video-mbps M             a bitrate in Mbit/s instead of a CRF (h264, hevc, vp9, mjpeg)
   --output-format FMT        the container of the output written to standard output (-): nut,
                              matroska, mpegts, mp4 (fragmented), y4m, rawvideo (BGR24), ...

@@ -45,9 +45,10 @@ constexpr Codec kRaw = {"raw", "", "raw video", false, 0, false, false};
 const char* const kPresets[] = {"ultrafast", "superfast", "veryfast", "faster", "fast",
                                 "medium",    "slow",      "slower",   "veryslow", "placebo"};
 
-// Fast enough that encoding a 1080p composition costs a small part of inference, with a luma PSNR
-// above 40 dB at CRF 18 (bench/README.md).
-constexpr const char* kDefaultPreset = "veryfast";
+// On 2 cores only ultrafast leaves inference its speed (veryfast takes ~3x the CPU); at CRF 18 its
+// luma PSNR against a lossless composition is still above 46 dB, at ~3x the file size
+// (bench/README.md).
+constexpr const char* kDefaultPreset = "ultrafast";
 constexpr int kDefaultCrf = 18, kDefaultVp9Crf = 24;
 
 std::string lower_extension(const std::string& path) {
@@ -192,7 +193,7 @@ void check_video_settings(const std::string& path, const VideoSettings& settings
   const std::string name = output_name(path);
   if (!is_raw_container(format)) {
     const AVCodec& encoder = encoder_for(path, codec, format);
-    if (avformat_query_codec(&format, encoder.id, FF_COMPLIANCE_NORMAL) != 1) {
+    if (!container_takes(format, encoder.id)) {
       throw UsageError(name + ": the " + format.name + " container cannot hold " + codec.title +
                        " (ProRes: .mov or .mkv; QuickTime Animation and PNG: .mov; FFV1: .mkv; VP9: .webm or "
                        ".mkv)");
