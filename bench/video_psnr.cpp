@@ -73,7 +73,8 @@ int main(int argc, char** argv) {
   int wa = 0, ha = 0, wb = 0, hb = 0;
   const auto a = luma_frames(argv[1], wa, ha), b = luma_frames(argv[2], wb, hb);
   if (a.empty() || a.size() != b.size() || wa != wb || ha != hb) {
-    std::fprintf(stderr, "video_psnr: the videos differ in frame count or size (%zu vs %zu frames)\n", a.size(), b.size());
+    std::fprintf(stderr, "video_psnr: the videos differ in frame count or size (%zu vs %zu frames)\n", a.size(),
+                 b.size());
     return 1;
   }
   double total = 0, worst = 1e9;

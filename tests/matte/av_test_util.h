@@ -90,7 +90,8 @@ inline AvVideo read_av(const std::string& path, Pixels pixels = Pixels::none) {
         sws = sws_getCachedContext(sws, frame->width, frame->height, AVPixelFormat(frame->format), frame->width,
                                    frame->height, to, SWS_BICUBIC, nullptr, nullptr, nullptr);  // as matte reads
         // A spare row: libswscale may write past the last one.
-        cv::Mat image(frame->height + 1, frame->width, to == AV_PIX_FMT_BGR24 ? CV_8UC3 : to == AV_PIX_FMT_GRAY8 ? CV_8UC1 : CV_8UC4);
+        const int type = to == AV_PIX_FMT_BGR24 ? CV_8UC3 : to == AV_PIX_FMT_GRAY8 ? CV_8UC1 : CV_8UC4;
+        cv::Mat image(frame->height + 1, frame->width, type);
         uint8_t* planes[4] = {image.data};
         const int strides[4] = {int(image.step)};
         sws_scale(sws, frame->data, frame->linesize, 0, frame->height, planes, strides);
@@ -178,9 +179,12 @@ inline void remux(const std::string& in_path, const std::string& out_path, const
   avformat_close_input(&in);
 }
 
-// BGR frames stored losslessly (PNG in QuickTime) at 30 fps, with a display matrix of `degrees`
-// (av_display_rotation_set; QuickTime's reader gives it back negated, as players read it).
-inline void write_rotated_mov(const std::string& path, const std::vector<cv::Mat>& frames, double degrees) {
+// BGR frames stored losslessly (PNG in QuickTime) at the times `ms` (milliseconds; empty: 30 fps),
+// with a display matrix of `degrees` (av_display_rotation_set; QuickTime's reader gives it back
+// negated, as players read it).
+inline void write_png_mov(const std::string& path, const std::vector<cv::Mat>& frames, double degrees,
+                          std::vector<int64_t> ms = {}) {
+  for (size_t k = ms.size(); k < frames.size(); ++k) ms.push_back(int64_t(k) * 1000 / 30);
   AVFormatContext* out = nullptr;
   REQUIRE(avformat_alloc_output_context2(&out, nullptr, "mov", path.c_str()) >= 0);
   const AVCodec* codec = avcodec_find_encoder(AV_CODEC_ID_PNG);
@@ -188,20 +192,24 @@ inline void write_rotated_mov(const std::string& path, const std::vector<cv::Mat
   enc->width = frames.front().cols;
   enc->height = frames.front().rows;
   enc->pix_fmt = AV_PIX_FMT_RGB24;
-  enc->time_base = {1, 30};
+  enc->time_base = {1, 1000};
   REQUIRE(avcodec_open2(enc, codec, nullptr) == 0);
   AVStream* s = avformat_new_stream(out, nullptr);
   avcodec_parameters_from_context(s->codecpar, enc);
   s->time_base = enc->time_base;
-  uint8_t* matrix = av_stream_new_side_data(s, AV_PKT_DATA_DISPLAYMATRIX, 9 * sizeof(int32_t));
-  av_display_rotation_set(reinterpret_cast<int32_t*>(matrix), degrees);
+  if (degrees != 0) {
+    uint8_t* matrix = av_stream_new_side_data(s, AV_PKT_DATA_DISPLAYMATRIX, 9 * sizeof(int32_t));
+    av_display_rotation_set(reinterpret_cast<int32_t*>(matrix), degrees);
+  }
   REQUIRE(avio_open(&out->pb, path.c_str(), AVIO_FLAG_WRITE) >= 0);
   REQUIRE(avformat_write_header(out, nullptr) >= 0);
   AVFrame* frame = av_frame_alloc();
   AVPacket* packet = av_packet_alloc();
   const auto drain = [&] {
     while (avcodec_receive_packet(enc, packet) == 0) {
-      packet->duration = 1;  // else QuickTime's index gives the last frame no time, and readers skip it
+      // Else QuickTime's index gives the last frame no time, and readers skip it.
+      const auto next = std::upper_bound(ms.begin(), ms.end(), packet->pts);
+      packet->duration = next == ms.end() ? 33 : *next - packet->pts;
       av_packet_rescale_ts(packet, enc->time_base, s->time_base);
       packet->stream_index = s->index;
       REQUIRE(av_interleaved_write_frame(out, packet) >= 0);
@@ -221,7 +229,7 @@ inline void write_rotated_mov(const std::string& path, const std::vector<cv::Mat
         dst[3 * x + 2] = row[x][0];
       }
     }
-    frame->pts = int64_t(k);
+    frame->pts = ms[k];
     REQUIRE(avcodec_send_frame(enc, frame) >= 0);
     av_frame_unref(frame);
     drain();

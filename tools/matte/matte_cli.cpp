@@ -236,7 +236,9 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
     result = run_pipeline(job);
   }
   progress.finish();
-  if (const std::string warning = source->ending_warning(); !warning.empty()) err << "matte: warning: " << warning << "\n";
+  if (const std::string warning = source->ending_warning(); !warning.empty()) {
+    err << "matte: warning: " << warning << "\n";
+  }
   if (const int sig = signal_received.load()) {
     err << "matte: interrupted by signal " << sig << "; no output written\n";
     return 128 + sig;

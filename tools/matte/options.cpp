@@ -174,7 +174,10 @@ MatteOptions parse_matte_options(const std::vector<std::string>& argv) {
   bool any_video = false;
   for (const OutputRequest& out : o.outputs) {
     if (out.path == "-") {
-      if (piped) throw UsageError("-: given to both " + piped->flag + " and " + out.flag + "; one output at most goes to standard output");
+      if (piped) {
+        throw UsageError("-: given to both " + piped->flag + " and " + out.flag +
+                         "; one output at most goes to standard output");
+      }
       piped = &out;
     }
     if (out.kind != OutputKind::video) continue;

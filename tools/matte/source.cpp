@@ -70,7 +70,8 @@ class CameraSource : public FrameSource {
 class VideoSource : public FrameSource {
  public:
   VideoSource(const std::string& spec, int start, double fps, int64_t max_pixels, bool keep_audio)
-      : reader_(spec, max_pixels, keep_audio), name_(spec == "-" ? "standard input" : spec),
+      : reader_(spec, max_pixels, keep_audio && !(fps > 0)),  // retimed frames leave the audio behind
+        name_(spec == "-" ? "standard input" : spec),
         path_(spec == "-" ? "" : spec) {
     // Skipped by decoding, never by seeking: FFmpeg seeks to key frames, not to exact frames.
     for (int i = 0; i < start; ++i) {
@@ -120,7 +121,7 @@ class VideoSource : public FrameSource {
   std::string path() const override { return path_; }
   int64_t lost_frames() const override { return reader_.lost_frames(); }
   std::string ending_warning() const override { return reader_.ending_warning(); }
-  AudioTrack* audio() const override { return retimed_ ? nullptr : reader_.audio(); }
+  AudioTrack* audio() const override { return reader_.audio(); }
 
  private:
   // One frame at the nominal rate, in the time base (at least 1).

@@ -235,7 +235,9 @@ VideoWriter::VideoWriter(const std::string& path, const std::string& url, const 
   const AVCodec& encoder = encoder_for(path, codec, format);
   std::string why;
   const AVPixelFormat pix = pixel_format(codec, format, stream.channels, stream.width, stream.height, alpha_, why);
-  if (!why.empty()) notices << "matte: " << path_ << ": " << size_text(stream.width, stream.height) << " has " << why << "\n";
+  if (!why.empty()) {
+    notices << "matte: " << path_ << ": " << size_text(stream.width, stream.height) << " has " << why << "\n";
+  }
 
   AVFormatContext* context = nullptr;
   if (avformat_alloc_output_context2(&context, &format, nullptr, url.c_str()) < 0) throw std::bad_alloc();
