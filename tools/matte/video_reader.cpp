@@ -164,7 +164,9 @@ void VideoReader::to_bgr(const AVFrame& frame, cv::Mat& bgr) {
   cv::Mat upright = cv::Mat(frame.height + 1, frame.width, CV_8UC3).rowRange(0, frame.height);
   uint8_t* planes[4] = {upright.data};
   const int strides[4] = {int(upright.step)};
-  sws_scale(scaler_.get(), frame.data, frame.linesize, 0, frame.height, planes, strides);
+  if (sws_scale(scaler_.get(), frame.data, frame.linesize, 0, frame.height, planes, strides) != frame.height) {
+    throw Error(name_ + ": cannot convert a frame to BGR");
+  }
   switch (rotation_) {
     case 90: cv::rotate(upright, bgr, cv::ROTATE_90_CLOCKWISE); break;
     case 180: cv::rotate(upright, bgr, cv::ROTATE_180); break;

@@ -310,7 +310,9 @@ void VideoWriter::convert(const cv::Mat& frame) {
   if (av_frame_make_writable(frame_.get()) < 0) throw std::bad_alloc();
   const uint8_t* planes[4] = {frame.data};
   const int strides[4] = {int(frame.step)};
-  sws_scale(scaler_.get(), planes, strides, 0, frame.rows, frame_->data, frame_->linesize);
+  if (sws_scale(scaler_.get(), planes, strides, 0, frame.rows, frame_->data, frame_->linesize) != frame.rows) {
+    throw Error(path_ + ": cannot convert a frame to " + av_get_pix_fmt_name(AVPixelFormat(frame_->format)));
+  }
 }
 
 void VideoWriter::write(const cv::Mat& frame, const FrameTime& time) {
