@@ -179,14 +179,14 @@ inline void remux(const std::string& in_path, const std::string& out_path, const
   avformat_close_input(&in);
 }
 
-// BGR frames stored losslessly (PNG in QuickTime) at the times `ms` (milliseconds; empty: 30 fps),
-// with a display matrix of `degrees` (av_display_rotation_set; QuickTime's reader gives it back
-// negated, as players read it).
-inline void write_png_mov(const std::string& path, const std::vector<cv::Mat>& frames, double degrees,
-                          std::vector<int64_t> ms = {}) {
+// BGR frames stored losslessly (PNG, in the container `format`) at the times `ms` (milliseconds;
+// empty: 30 fps), with a display matrix of `degrees` (av_display_rotation_set; QuickTime's reader
+// gives it back negated, as players read it).
+inline void write_png_video(const std::string& path, const char* format, const std::vector<cv::Mat>& frames,
+                            double degrees, std::vector<int64_t> ms = {}) {
   for (size_t k = ms.size(); k < frames.size(); ++k) ms.push_back(int64_t(k) * 1000 / 30);
   AVFormatContext* out = nullptr;
-  REQUIRE(avformat_alloc_output_context2(&out, nullptr, "mov", path.c_str()) >= 0);
+  REQUIRE(avformat_alloc_output_context2(&out, nullptr, format, path.c_str()) >= 0);
   const AVCodec* codec = avcodec_find_encoder(AV_CODEC_ID_PNG);
   AVCodecContext* enc = avcodec_alloc_context3(codec);
   enc->width = frames.front().cols;

@@ -3,6 +3,8 @@
 // clips and few frames: the whole file stays within seconds.
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
@@ -144,7 +146,7 @@ TEST_CASE("matte video: a stream stored sideways with a display matrix comes out
   // A phone held upright: the picture stored turned counterclockwise, the matrix telling players to
   // turn it 90° clockwise.
   for (size_t k = 0; k < 2; ++k) cv::rotate(upright.images[k], sideways[k], cv::ROTATE_90_COUNTERCLOCKWISE);
-  write_png_mov(tmp / "phone.mov", sideways, 90);
+  write_png_video(tmp / "phone.mov", "mov", sideways, 90);
   check_ran(run_matte(tmp, {"--model", model, "--input", clip, "--frames", "2", "--threads", "2", "--output-alpha",
                             tmp / "a"}));
   check_ran(run_matte(tmp, {"--model", model, "--input", tmp / "phone.mov", "--threads", "2", "--output-alpha",
@@ -160,7 +162,7 @@ TEST_CASE("matte video: a variable frame rate stays variable, each frame at its 
   const std::string model = require_shared(kRvm), suit = require_shared(kSuit);
   const TempDir tmp;
   const cv::Mat photo = cv::imread(suit, cv::IMREAD_COLOR)(cv::Rect(0, 0, 320, 240));
-  write_png_mov(tmp / "vfr.mov", {photo, photo, photo}, 0, {0, 40, 140});
+  write_png_video(tmp / "vfr.mov", "mov", {photo, photo, photo}, 0, {0, 40, 140});
   check_ran(run_matte(tmp, {"--model", model, "--input", tmp / "vfr.mov", "--output-composition", tmp / "c.mp4",
                             "--output-alpha", tmp / "a.mkv"}));
   for (const char* name : {"c.mp4", "a.mkv"}) {
@@ -194,6 +196,38 @@ TEST_CASE("matte video: standard input to standard output equals the file run") 
   REQUIRE(a.frames == 3);
   REQUIRE(b.frames == 3);
   for (int k = 0; k < 3; ++k) CHECK(cv::norm(a.images[size_t(k)], b.images[size_t(k)], cv::NORM_INF) == 0);
+}
+
+TEST_CASE("matte video: Ctrl-C while standard input stalls exits 130 and leaves nothing") {
+  const std::string model = require_shared(kRvm), suit = require_shared(kSuit);
+  const TempDir tmp;
+  // Enough frames for FFmpeg to know the stream (it reads about 20 before the first), tiny ones.
+  const cv::Mat small = cv::imread(suit, cv::IMREAD_COLOR)(cv::Rect(200, 50, 64, 48));
+  write_png_video((tmp.io / "in.nut").string(), "nut", std::vector<cv::Mat>(40, small), 0);
+  const fs::path fifo = tmp.io / "stdin";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  // Held open for writing (O_RDWR does not wait for a reader): the stream stalls after 4 frames.
+  const int writer = ::open(fifo.c_str(), O_RDWR);
+  REQUIRE(writer >= 0);
+  Env env;
+  env.stdin_path = fifo.string();
+  Child child({"--model", model, "--input", "-", "--output-composition", tmp / "c.mp4"}, tmp.io, env);
+  const std::string bytes = read_text(tmp.io / "in.nut");
+  CHECK(::write(writer, bytes.data(), bytes.size()) == ssize_t(bytes.size()));
+  bool temporary = false;
+  const auto deadline = std::chrono::steady_clock::now() + time_limit(std::chrono::seconds(20));
+  while (!temporary && child.running() && std::chrono::steady_clock::now() < deadline) {
+    for (const auto& e : fs::directory_iterator(tmp.dir)) temporary |= contains(e.path().string(), ".matte-tmp-");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(temporary);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the 40 frames done, the read waiting
+  child.signal(SIGINT);
+  const RunResult r = child.wait(std::chrono::seconds(10));
+  ::close(writer);
+  INFO("stderr: ", r.err);
+  CHECK(r.code == 130);
+  CHECK(listing(tmp.dir).empty());
 }
 
 TEST_CASE("matte video: a full disk under each codec is exit 1, one line naming the file, nothing left") {

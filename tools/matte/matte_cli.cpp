@@ -151,7 +151,7 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
   const bool keep_audio = !o.no_audio && std::any_of(o.outputs.begin(), o.outputs.end(), [](const OutputRequest& r) {
     return r.kind == OutputKind::video && (r.content == Content::composition || r.content == Content::foreground);
   });
-  const auto source = FrameSource::open(o.input, o.start, o.fps, o.max_pixels, keep_audio);
+  const auto source = FrameSource::open(o.input, o.start, o.fps, o.max_pixels, keep_audio, &signal_received);
   // With the video on standard output, the summary goes with the progress to standard error.
   std::ostream& report = std::any_of(o.outputs.begin(), o.outputs.end(), [](const OutputRequest& r) {
     return r.path == "-";
@@ -236,12 +236,12 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
     result = run_pipeline(job);
   }
   progress.finish();
-  if (const std::string warning = source->ending_warning(); !warning.empty()) {
-    err << "matte: warning: " << warning << "\n";
-  }
   if (const int sig = signal_received.load()) {
     err << "matte: interrupted by signal " << sig << "; no output written\n";
     return 128 + sig;
+  }
+  if (const std::string warning = source->ending_warning(); !warning.empty()) {
+    err << "matte: warning: " << warning << "\n";
   }
   std::vector<Sink*> sinks;
   for (Output& output : outputs) sinks.push_back(output.sink.get());

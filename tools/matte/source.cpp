@@ -69,8 +69,9 @@ class CameraSource : public FrameSource {
 // current frame's duration, and the size is known at open.
 class VideoSource : public FrameSource {
  public:
-  VideoSource(const std::string& spec, int start, double fps, int64_t max_pixels, bool keep_audio)
-      : reader_(spec, max_pixels, keep_audio && !(fps > 0)),  // retimed frames leave the audio behind
+  VideoSource(const std::string& spec, int start, double fps, int64_t max_pixels, bool keep_audio,
+              const std::atomic<int>* interrupt)
+      : reader_(spec, max_pixels, keep_audio && !(fps > 0), interrupt),  // retimed frames leave the audio behind
         name_(spec == "-" ? "standard input" : spec),
         path_(spec == "-" ? "" : spec) {
     // Skipped by decoding, never by seeking: FFmpeg seeks to key frames, not to exact frames.
@@ -209,9 +210,9 @@ void FrameSource::set_constant_rate(double fps) {
 bool is_stream(const std::string& spec) { return spec == "-" || spec.find("://") != std::string::npos; }
 
 std::unique_ptr<FrameSource> FrameSource::open(const std::string& spec, int start, double fps, int64_t max_pixels,
-                                               bool keep_audio) {
+                                               bool keep_audio, const std::atomic<int>* interrupt) {
   if (spec.starts_with("camera:")) return open_camera(spec, start, fps, max_pixels);
-  if (is_stream(spec)) return std::make_unique<VideoSource>(spec, start, fps, max_pixels, keep_audio);
+  if (is_stream(spec)) return std::make_unique<VideoSource>(spec, start, fps, max_pixels, keep_audio, interrupt);
   require_path(spec, "--input");
   if (fs::is_directory(spec)) {
     std::vector<std::string> files = image_files(spec);
@@ -227,7 +228,7 @@ std::unique_ptr<FrameSource> FrameSource::open(const std::string& spec, int star
     if (start > 0) throw Error(no_frames_after(spec, start));
     return std::make_unique<ImageSource>(spec, std::vector<std::string>{spec}, std::move(image), fps, max_pixels);
   }
-  return std::make_unique<VideoSource>(spec, start, fps, max_pixels, keep_audio);
+  return std::make_unique<VideoSource>(spec, start, fps, max_pixels, keep_audio, interrupt);
 }
 
 }  // namespace matte::cli

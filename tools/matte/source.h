@@ -3,6 +3,7 @@
 // each with its timestamp.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <opencv2/core.hpp>
@@ -31,8 +32,9 @@ class FrameSource {
   // is missing, not a regular file or folder, cannot be decoded, has no frame left, or has frames of
   // more than `max_pixels` (0: no limit; checked from headers before decoding). `fps` > 0 replaces
   // the timestamps with a constant rate. `keep_audio`: a video's audio is collected for audio().
+  // A video's reads that wait (standard input, a URL) give up once `*interrupt` is non-zero.
   static std::unique_ptr<FrameSource> open(const std::string& spec, int start, double fps, int64_t max_pixels = 0,
-                                           bool keep_audio = false);
+                                           bool keep_audio = false, const std::atomic<int>* interrupt = nullptr);
   virtual ~FrameSource() = default;
 
   int width() const { return width_; }

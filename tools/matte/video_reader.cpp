@@ -5,6 +5,10 @@ extern "C" {
 #include <libavutil/pixdesc.h>
 }
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -33,9 +37,18 @@ int display_rotation(const AVStream& stream) {
 
 }  // namespace
 
-VideoReader::VideoReader(const std::string& url, int64_t max_pixels, bool keep_audio)
+VideoReader::VideoReader(const std::string& url, int64_t max_pixels, bool keep_audio,
+                         const std::atomic<int>* interrupt)
     : name_(display_name(url)), frame_(new_frame()) {
-  AVFormatContext* context = nullptr;
+  AVFormatContext* context = avformat_alloc_context();
+  if (!context) throw std::bad_alloc();
+  if (interrupt) {
+    context->interrupt_callback.callback = [](void* flag) {
+      return int(static_cast<const std::atomic<int>*>(flag)->load() != 0);
+    };
+    context->interrupt_callback.opaque = const_cast<std::atomic<int>*>(interrupt);
+  }
+  if (url == "-") stdin_.set();
   const int opened = avformat_open_input(&context, url == "-" ? "pipe:0" : url.c_str(), nullptr, nullptr);
   if (opened < 0) {
     // A file FFmpeg does not recognise: the path was also tried as an image.
@@ -80,6 +93,18 @@ VideoReader::VideoReader(const std::string& url, int64_t max_pixels, bool keep_a
 }
 
 VideoReader::~VideoReader() = default;
+
+void VideoReader::NonblockingStdin::set() {
+  // A pipe or socket only: a terminal's flags are shared with the shell.
+  struct stat st;
+  if (::fstat(STDIN_FILENO, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) return;
+  const int flags = ::fcntl(STDIN_FILENO, F_GETFL);
+  if (flags >= 0 && ::fcntl(STDIN_FILENO, F_SETFL, flags | O_NONBLOCK) == 0) flags_ = flags;
+}
+
+VideoReader::NonblockingStdin::~NonblockingStdin() {
+  if (flags_ >= 0) ::fcntl(STDIN_FILENO, F_SETFL, flags_);
+}
 
 bool VideoReader::demux() {
   if (input_ended_) return false;

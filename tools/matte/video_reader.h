@@ -2,6 +2,7 @@
 // presentation timestamp, upright as a player shows it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -18,8 +19,10 @@ class VideoReader {
  public:
   // `url`: a path, "-" (standard input) or a URL FFmpeg's protocols open. Throws Error naming it when
   // it cannot be opened, has no video stream or announces frames of more than `max_pixels` (0: no
-  // limit). With `keep_audio` the best audio stream's packets are collected into audio().
-  VideoReader(const std::string& url, int64_t max_pixels, bool keep_audio);
+  // limit). With `keep_audio` the best audio stream's packets are collected into audio(). Reads
+  // that wait give up once `*interrupt` (when given) is non-zero: Ctrl-C on a stalled stream.
+  VideoReader(const std::string& url, int64_t max_pixels, bool keep_audio,
+              const std::atomic<int>* interrupt = nullptr);
   ~VideoReader();
 
   // As displayed: a stream rotated by 90 or 270 degrees has width and height swapped.
@@ -48,7 +51,19 @@ class VideoReader {
   PacketPtr next_video_packet();
   void to_bgr(const AVFrame& frame, cv::Mat& bgr);
 
+  // Standard input made non-blocking for FFmpeg's pipe protocol (which then polls and checks the
+  // interrupt: Ctrl-C never waits for a stalled pipe); its flags restored at the end.
+  class NonblockingStdin {
+   public:
+    void set();
+    ~NonblockingStdin();
+
+   private:
+    int flags_ = -1;
+  };
+
   std::string name_;
+  NonblockingStdin stdin_;
   InputFormat input_;
   AVStream* stream_ = nullptr;
   CodecContext decoder_;

@@ -221,11 +221,6 @@ void check_video_settings(const std::string& path, const VideoSettings& settings
   }
 }
 
-bool video_carries_alpha(const std::string& path, const VideoSettings& settings) {
-  const AVOutputFormat& format = *container(path, settings);
-  return codec_for(path, format, settings).alpha;
-}
-
 VideoWriter::VideoWriter(const std::string& path, const std::string& url, const VideoSettings& settings,
                          const VideoStream& stream, AudioTrack* audio, std::ostream& notices)
     : path_(output_name(path)), frame_(new_frame()), packet_(new_packet()),

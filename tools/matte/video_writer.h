@@ -32,8 +32,6 @@ const std::vector<std::string>& video_extensions();
 // Throws UsageError naming `path` ("-": standard output) when the container cannot hold the codec,
 // the codec does not take an option, or a '-' output has no --output-format.
 void check_video_settings(const std::string& path, const VideoSettings& settings);
-// Whether the codec `path` gets keeps an alpha channel (a composition written there is transparent).
-bool video_carries_alpha(const std::string& path, const VideoSettings& settings);
 
 struct VideoStream {
   int width = 0, height = 0;
