@@ -125,7 +125,12 @@ AVPixelFormat pixel_format(const Codec& codec, const AVOutputFormat& format, int
   if (flag == "qtrle") return alpha ? AV_PIX_FMT_ARGB : gray && width % 4 == 0 ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_RGB24;
   if (flag == "png") return alpha ? AV_PIX_FMT_RGBA : gray ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_RGB24;
   if (flag == "ffv1") return alpha ? AV_PIX_FMT_BGRA : gray ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_0RGB32;
-  if (flag == "prores") return alpha ? AV_PIX_FMT_YUVA444P10LE : odd ? AV_PIX_FMT_YUV444P10LE : AV_PIX_FMT_YUV422P10LE;
+  if (flag == "prores") {
+    if (alpha) return AV_PIX_FMT_YUVA444P10LE;
+    if (width % 2 == 0) return AV_PIX_FMT_YUV422P10LE;
+    why = "an odd width, which 4:2:2 cannot hold: ProRes written as 4444 (yuv444p10le)";
+    return AV_PIX_FMT_YUV444P10LE;
+  }
   if (flag == "vp9") return alpha ? AV_PIX_FMT_YUVA420P : AV_PIX_FMT_YUV420P;  // libvpx holds odd sizes
   if (flag == "mjpeg") return AV_PIX_FMT_YUVJ420P;                             // so does MJPEG
   if (odd) {
@@ -266,6 +271,11 @@ VideoWriter::VideoWriter(const std::string& path, const std::string& url, const 
   if (!stream_ || avcodec_parameters_from_context(stream_->codecpar, encoder_.get()) < 0) throw std::bad_alloc();
   stream_->time_base = encoder_->time_base;
   stream_->avg_frame_rate = rate;
+  // Apple's players open HEVC in MP4/QuickTime only under the hvc1 tag (FFmpeg's default is hev1).
+  const std::string container_name = format.name;
+  if (encoder.id == AV_CODEC_ID_HEVC && (container_name == "mp4" || container_name == "mov")) {
+    stream_->codecpar->codec_tag = MKTAG('h', 'v', 'c', '1');
+  }
 
   std::string audio_notice;
   if (audio) audio_ = std::make_unique<AudioOutput>(*audio, *muxer_, path_, audio_notice);
