@@ -298,6 +298,8 @@ TEST_CASE("matte video: codec, container and option mistakes are exit 2 before a
           {tmp / "c.mp4: the mp4 container cannot hold ProRes"});
   refused({"--output-composition", tmp / "c.webm", "--video-codec", "h264"},
           {tmp / "c.webm: the webm container cannot hold H.264"});
+  refused({"--output-composition", tmp / "c.mov", "--video-codec", "vp9"},
+          {tmp / "c.mov: the mov container cannot hold VP9"});
   refused({"--output-composition", tmp / "c.mov", "--video-codec", "prores", "--video-crf", "10"},
           {"--video-crf: " + tmp / "c.mov" + " is written with a codec that takes no CRF (ProRes)"});
   refused({"--output-composition", tmp / "c.mp4", "--video-crf", "52"}, {"--video-crf 52: must be in [0, 51]"});

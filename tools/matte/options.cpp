@@ -40,7 +40,7 @@ video formats (--video-codec, default by extension: .mp4 .m4v .mov .mkv h264, .w
   codec   containers          alpha  notes
   h264    mp4 m4v mov mkv avi no     libx264 yuv420p, CRF 18, preset ultrafast; plays everywhere
   hevc    mp4 m4v mov mkv     no     libx265 yuv420p, CRF 18
-  vp9     webm mkv mp4 mov    yes    yuva420p; browsers (Chrome, Firefox) show the transparency
+  vp9     webm mkv mp4        yes    yuva420p; browsers (Chrome, Firefox) show the transparency
   prores  mov mkv             yes    ProRes 4444 yuva444p10le (422 HQ without alpha); editors
                                      (Final Cut, Premiere, DaVinci Resolve, After Effects)
   qtrle   mov                 yes    QuickTime Animation, lossless RGB(A); editors

@@ -81,7 +81,9 @@ class VideoSource : public FrameSource {
       }
     }
     if (!reader_.read(&next_, next_time_.pts, next_time_.duration)) {
-      throw Error(start == 0 ? name_ + ": no frames" : no_frames_after(name_, start));
+      // MP4 and QuickTime put their index at the end, out of reach of a pipe.
+      const std::string hint = spec == "-" ? " (on a pipe, use a stream container: nut, matroska, mpegts, y4m)" : "";
+      throw Error((start == 0 ? name_ + ": no frames" : no_frames_after(name_, start)) + hint);
     }
     width_ = next_.cols;
     height_ = next_.rows;

@@ -48,8 +48,15 @@ VideoReader::VideoReader(const std::string& url, int64_t max_pixels, bool keep_a
     };
     context->interrupt_callback.opaque = const_cast<std::atomic<int>*>(interrupt);
   }
-  if (url == "-") stdin_.set();
-  const int opened = avformat_open_input(&context, url == "-" ? "pipe:0" : url.c_str(), nullptr, nullptr);
+  std::string source = url;
+  if (url == "-") {
+    // A file redirected to standard input can be sought (MP4 with its index at the end); a pipe not.
+    struct stat st;
+    const bool file = ::fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode);
+    source = file ? "file:/dev/stdin" : "pipe:0";
+    if (!file) stdin_.set();
+  }
+  const int opened = avformat_open_input(&context, source.c_str(), nullptr, nullptr);
   if (opened < 0) {
     // A file FFmpeg does not recognise: the path was also tried as an image.
     if (opened == AVERROR_INVALIDDATA) throw Error(name_ + ": cannot decode as an image or a video");

@@ -198,7 +198,9 @@ void check_video_settings(const std::string& path, const VideoSettings& settings
   const std::string name = output_name(path);
   if (!is_raw_container(format)) {
     const AVCodec& encoder = encoder_for(path, codec, format);
-    if (!container_takes(format, encoder.id)) {
+    // QuickTime's muxer lists VP9 but refuses it as experimental when the header is written.
+    const bool experimental = encoder.id == AV_CODEC_ID_VP9 && std::string(format.name) == "mov";
+    if (experimental || !container_takes(format, encoder.id)) {
       throw UsageError(name + ": the " + format.name + " container cannot hold " + codec.title +
                        " (ProRes: .mov or .mkv; QuickTime Animation and PNG: .mov; FFV1: .mkv; VP9: .webm or "
                        ".mkv)");
