@@ -4,9 +4,10 @@
 
 #include <memory>
 #include <opencv2/core.hpp>
-#include <opencv2/videoio.hpp>
 #include <optional>
 #include <string>
+
+#include "tools/matte/source.h"
 
 namespace matte::cli {
 
@@ -31,8 +32,9 @@ class Background {
  private:
   BackgroundSpec spec_;
   int width_, height_;
+  int64_t max_pixels_;
   cv::Mat frame_;
-  std::unique_ptr<cv::VideoCapture> video_;
+  std::unique_ptr<FrameSource> video_;
 };
 
 }  // namespace matte::cli

@@ -15,6 +15,7 @@ namespace {
 // Consecutive frames that go through inference together (--seq-chunk).
 struct Batch {
   std::vector<cv::Mat> frames, backgrounds, plates;
+  std::vector<FrameTime> times;
   std::vector<Matte> mattes;
 };
 
@@ -25,8 +26,10 @@ std::shared_ptr<Batch> read_batch(const PipelineJob& job, int64_t& read) {
   auto batch = std::make_shared<Batch>();
   while (int(batch->frames.size()) < job.seq_chunk && !job.stop() && (job.max_frames == 0 || read < job.max_frames)) {
     cv::Mat bgr;
-    if (!job.source->read(bgr)) break;
+    FrameTime time;
+    if (!job.source->read(bgr, time)) break;
     batch->frames.push_back(std::move(bgr));
+    batch->times.push_back(time);
     // The background frame is cloned: a colour or image background hands out one shared buffer.
     if (job.background) batch->backgrounds.push_back(job.background->next().clone());
     if (job.plate) batch->plates.push_back(job.plate->next());
@@ -79,8 +82,8 @@ void gray(const std::vector<uint8_t>& plane, const Matte& m, cv::Mat& out) {
   cv::Mat(m.height, m.width, CV_8UC1, const_cast<uint8_t*>(plane.data())).copyTo(out);
 }
 
-void write_frame(const Matte& m, const cv::Mat& background, std::vector<Output>& outputs, cv::Mat& composite,
-                 bool want_composite) {
+void write_frame(const Matte& m, const FrameTime& time, const cv::Mat& background, std::vector<Output>& outputs,
+                 cv::Mat& composite, bool want_composite) {
   cv::Mat pixels;
   bool composited = false;
   for (Output& out : outputs) {
@@ -99,7 +102,7 @@ void write_frame(const Matte& m, const cv::Mat& background, std::vector<Output>&
         }
         break;
     }
-    out.sink->write(pixels);
+    out.sink->write(pixels, time);
   }
   if (want_composite && !composited) composite_over(m, background, composite);
 }
@@ -189,7 +192,7 @@ PipelineResult run_pipeline(const PipelineJob& job) {
       for (BatchPtr batch; inferred.pop(batch) && !batch->frames.empty();) {
         for (size_t i = 0; i < batch->mattes.size(); ++i) {
           const cv::Mat background = job.background ? batch->backgrounds[i] : cv::Mat();
-          write_frame(batch->mattes[i], background, *job.outputs, composite, job.want_composite);
+          write_frame(batch->mattes[i], batch->times[i], background, *job.outputs, composite, job.want_composite);
           ++result.frames;
           result.refined_patches += batch->mattes[i].refined_patches;
           if (job.on_frame) job.on_frame(result.frames, composite);
