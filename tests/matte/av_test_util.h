@@ -35,6 +35,7 @@ struct AvVideo {
   bool opened = false;
   std::string codec, pix_fmt;  // the stream's codec; the decoded frames' pixel format
   int width = 0, height = 0, frames = 0;
+  double fps = 0.0;  // the stream's average rate (its base rate when it has none)
   AVRational time_base{0, 1};
   std::vector<int64_t> pts;  // each decoded frame's
   std::vector<int64_t> packet_pos, packet_size;  // the video packets' places in the file
@@ -61,6 +62,7 @@ inline AvVideo read_av(const std::string& path, Pixels pixels = Pixels::none) {
   v.opened = true;
   v.codec = avcodec_get_name(vs->codecpar->codec_id);
   v.time_base = vs->time_base;
+  v.fps = av_q2d(vs->avg_frame_rate.num > 0 ? vs->avg_frame_rate : vs->r_frame_rate);
   const AVCodec* codec = vs->codecpar->codec_id == AV_CODEC_ID_VP9 ? avcodec_find_decoder_by_name("libvpx-vp9")
                                                                   : avcodec_find_decoder(vs->codecpar->codec_id);
   AVCodecContext* dec = avcodec_alloc_context3(codec);

@@ -18,11 +18,12 @@
 #include <map>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
-#include <opencv2/videoio.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "tests/matte/av_test_util.h"
 
 extern char** environ;
 
@@ -248,23 +249,10 @@ struct VideoInfo {
   std::vector<cv::Mat> images;  // BGR, when asked for
 };
 
-// Reads a video through FFmpeg (as the tool does), counting the frames by decoding them.
+// Reads a video with FFmpeg's libraries, counting the frames by decoding them.
 inline VideoInfo read_video(const std::string& path, bool keep_frames = false) {
-  VideoInfo v;
-  cv::VideoCapture cap(path, cv::CAP_FFMPEG);
-  v.opened = cap.isOpened();
-  if (!v.opened) return v;
-  v.fps = cap.get(cv::CAP_PROP_FPS);
-  cv::Mat frame;
-  while (cap.read(frame)) {
-    if (v.frames == 0) {
-      v.width = frame.cols;
-      v.height = frame.rows;
-    }
-    ++v.frames;
-    if (keep_frames) v.images.push_back(frame.clone());
-  }
-  return v;
+  AvVideo a = read_av(path, keep_frames ? Pixels::bgr : Pixels::none);
+  return {a.opened, a.frames, a.width, a.height, a.fps, std::move(a.images)};
 }
 
 inline cv::Mat read_png(const fs::path& path) { return cv::imread(path.string(), cv::IMREAD_UNCHANGED); }

@@ -35,9 +35,14 @@ std::string lower(std::string s) {
 }
 
 double video_fps(const std::string& path) {
-  cv::VideoCapture cap(path, cv::CAP_FFMPEG);
-  REQUIRE(cap.isOpened());
-  return cap.get(cv::CAP_PROP_FPS);
+  AVFormatContext* in = nullptr;
+  REQUIRE(avformat_open_input(&in, path.c_str(), nullptr, nullptr) == 0);
+  REQUIRE(avformat_find_stream_info(in, nullptr) >= 0);
+  const int index = av_find_best_stream(in, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  REQUIRE(index >= 0);
+  const double fps = av_q2d(in->streams[index]->avg_frame_rate);
+  avformat_close_input(&in);
+  return fps;
 }
 
 // Every frame of a PNG sequence folder, after checking the names are exactly 000000.png, ...
