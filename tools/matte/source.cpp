@@ -22,6 +22,15 @@ namespace fs = std::filesystem;
 
 std::string size_text(int width, int height) { return std::to_string(width) + "x" + std::to_string(height); }
 
+// Throws "<prefix>WxH differs from the <whose> WxH" unless a frame has the source's size.
+void require_size(const std::string& prefix, int width, int height, const char* whose, int source_width,
+                  int source_height) {
+  if (width != source_width || height != source_height) {
+    throw Error(prefix + size_text(width, height) + " differs from the " + whose + " " +
+                size_text(source_width, source_height));
+  }
+}
+
 std::string no_frames_after(const std::string& name, int start) {
   return name + ": no frames after --start " + std::to_string(start);
 }
@@ -46,10 +55,7 @@ class CameraSource : public FrameSource {
 
   bool read(cv::Mat& bgr, FrameTime& time) override {
     if (next_.empty()) return false;
-    if (next_.cols != width_ || next_.rows != height_) {
-      throw Error(name_ + ": a frame of " + size_text(next_.cols, next_.rows) + " differs from the camera's " +
-                  size_text(width_, height_));
-    }
+    require_size(name_ + ": a frame of ", next_.cols, next_.rows, "camera's", width_, height_);
     bgr = std::move(next_);  // leaves next_ empty: the caller may keep the frame past the next read
     time = {index_++, 1};
     if (!capture_->read(next_)) next_.release();
@@ -107,10 +113,7 @@ class VideoSource : public FrameSource {
 
   bool read(cv::Mat& bgr, FrameTime& time) override {
     if (next_.empty()) return false;
-    if (next_.cols != width_ || next_.rows != height_) {
-      throw Error(name_ + ": a frame of " + size_text(next_.cols, next_.rows) + " differs from the video's " +
-                  size_text(width_, height_));
-    }
+    require_size(name_ + ": a frame of ", next_.cols, next_.rows, "video's", width_, height_);
     bgr = std::move(next_);  // leaves next_ empty: the caller may keep the frame past the next read
     time = next_time_;
     if (!reader_.read(&next_, next_time_.pts, next_time_.duration)) next_.release();
@@ -161,18 +164,12 @@ class ImageSource : public FrameSource {
       // Another size is refused from the header when it has one, before decoding.
       const std::optional<ImageSize> size = image_header_size(file);
       if (size) check_pixels(file, size->width, size->height, max_pixels_);
-      if (size && (size->width != width_ || size->height != height_)) {
-        throw Error(file + ": " + size_text(size->width, size->height) + " differs from the sequence's " +
-                    size_text(width_, height_));
-      }
+      if (size) require_size(file + ": ", size->width, size->height, "sequence's", width_, height_);
       bgr = read_image_bgr(file, max_pixels_);
     } else {
       bgr = std::move(first_);
     }
-    if (bgr.cols != width_ || bgr.rows != height_) {
-      throw Error(file + ": " + size_text(bgr.cols, bgr.rows) + " differs from the sequence's " +
-                  size_text(width_, height_));
-    }
+    require_size(file + ": ", bgr.cols, bgr.rows, "sequence's", width_, height_);
     return true;
   }
 
