@@ -12,6 +12,7 @@
 #include "engine/matte.h"
 #include "engine/weight_file.h"
 #include "tools/common/args.h"
+#include "tools/common/frames.h"
 #include "tools/matte/audio_track.h"
 #include "tools/matte/options.h"
 #include "tools/matte/pipeline.h"
@@ -26,12 +27,6 @@ namespace {
 namespace fs = std::filesystem;
 
 bool is_camera(const std::string& input) { return input.starts_with("camera:"); }
-
-std::string lower_extension(const std::string& path) {
-  std::string ext = fs::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  return ext;
-}
 
 // One spelling per file: "a/../a/x", "./a/x" and "a/x/" all name the same path.
 fs::path normal(const std::string& path) {

@@ -29,12 +29,6 @@ std::string joined(const std::vector<std::string>& list) {
   return s;
 }
 
-std::string lower_extension(const fs::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  return ext;
-}
-
 // The frame checks every kind shares.
 class SizedSink : public Sink {
  public:

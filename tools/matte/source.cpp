@@ -20,8 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string size_text(int width, int height) { return std::to_string(width) + "x" + std::to_string(height); }
-
 // Throws "<prefix>WxH differs from the <whose> WxH" unless a frame has the source's size.
 void require_size(const std::string& prefix, int width, int height, const char* whose, int source_width,
                   int source_height) {

@@ -12,6 +12,7 @@ extern "C" {
 
 #include "engine/error.h"
 #include "tools/common/args.h"
+#include "tools/common/frames.h"
 #include "tools/matte/audio_copy.h"
 #include "tools/matte/thread_budget.h"
 
@@ -50,12 +51,6 @@ const char* const kPresets[] = {"ultrafast", "superfast", "veryfast", "faster", 
 // (bench/README.md).
 constexpr const char* kDefaultPreset = "ultrafast";
 constexpr int kDefaultCrf = 18, kDefaultVp9Crf = 24;
-
-std::string lower_extension(const std::string& path) {
-  std::string ext = std::filesystem::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  return ext;
-}
 
 std::string output_name(const std::string& path) { return path == "-" ? "standard output" : path; }
 
@@ -140,8 +135,6 @@ AVPixelFormat pixel_format(const Codec& codec, const AVOutputFormat& format, int
   }
   return AV_PIX_FMT_YUV420P;
 }
-
-std::string size_text(int width, int height) { return std::to_string(width) + "x" + std::to_string(height); }
 
 // Containers whose timestamps must count frames: frame k gets pts k at the nominal rate.
 bool needs_constant_rate(const AVOutputFormat& format) {
