@@ -8,6 +8,7 @@
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
+#include "kernels/yuv.h"
 #include "tests/matte/av_test_util.h"
 #include "tests/matte/cli_test_util.h"
 #include "tests/shared_data.h"
@@ -96,6 +97,29 @@ TEST_CASE("matte video: every codec keeps count, odd size and pixel format, loss
     fs::remove(alpha);
   }
   CHECK(joined(listing(tmp.dir)) == joined({"in", "in/0.png", "in/1.png", "pha", "pha/000000.png", "pha/000001.png"}));
+}
+
+TEST_CASE("matte video: the H.264 path's own YUV 4:2:0 conversion is within one level of libswscale's exact one") {
+  const cv::Mat photo = cv::imread(require_shared("media/plates/parking_src_1920x1080.jpg"), cv::IMREAD_COLOR);
+  REQUIRE(photo.cols == 1920);
+  const int w = photo.cols, h = photo.rows;
+  cv::Mat y(h, w, CV_8UC1), u(h / 2, w / 2, CV_8UC1), v(h / 2, w / 2, CV_8UC1);
+  yuv().u8_rgb_to_yuv420({photo.data, photo.step, size_t(h), size_t(w), true},
+                         {y.data, u.data, v.data, y.step, u.step, v.step}, 0, size_t(h / 2));
+  cv::Mat sy(h, w, CV_8UC1), su(h / 2, w / 2, CV_8UC1), sv(h / 2, w / 2, CV_8UC1);
+  SwsContext* sws = sws_getContext(w, h, AV_PIX_FMT_BGR24, w, h, AV_PIX_FMT_YUV420P, SWS_BICUBIC | SWS_ACCURATE_RND,
+                                   nullptr, nullptr, nullptr);
+  REQUIRE(sws);
+  const uint8_t* in[4] = {photo.data};
+  const int in_stride[4] = {int(photo.step)};
+  uint8_t* out[4] = {sy.data, su.data, sv.data};
+  const int out_stride[4] = {int(sy.step), int(su.step), int(sv.step)};
+  CHECK(sws_scale(sws, in, in_stride, 0, h, out, out_stride) == h);
+  sws_freeContext(sws);
+  for (const auto& [ours, theirs] : {std::pair{y, sy}, {u, su}, {v, sv}}) {
+    CHECK(cv::norm(ours, theirs, cv::NORM_INF) <= 1);
+    CHECK(mean_abs_diff(ours, theirs) < 0.05);
+  }
 }
 
 TEST_CASE("matte video: audio copied packet for packet, cut with --start/--frames, 30000/1001 timestamps exact") {

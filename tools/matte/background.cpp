@@ -81,15 +81,16 @@ Background::Background(const BackgroundSpec& spec, int width, int height, int64_
   video_ = FrameSource::open(spec_.path, 0, 0.0, max_pixels_);
 }
 
-const cv::Mat& Background::next() {
+cv::Mat Background::next() {
   if (!video_) return frame_;
   cv::Mat raw;
   if (!video_->read(raw)) {
     video_ = FrameSource::open(spec_.path, 0, 0.0, max_pixels_);  // loop (reopened: FFmpeg seeks inexactly)
     if (!video_->read(raw)) throw Error(spec_.path + ": cannot decode as an image or a video");
   }
-  scale_into(raw, width_, height_, frame_);
-  return frame_;
+  cv::Mat frame;
+  scale_into(raw, width_, height_, frame);
+  return frame;
 }
 
 }  // namespace matte::cli

@@ -30,8 +30,7 @@ std::shared_ptr<Batch> read_batch(const PipelineJob& job, int64_t& read) {
     if (!job.source->read(bgr, time)) break;
     batch->frames.push_back(std::move(bgr));
     batch->times.push_back(time);
-    // The background frame is cloned: a colour or image background hands out one shared buffer.
-    if (job.background) batch->backgrounds.push_back(job.background->next().clone());
+    if (job.background) batch->backgrounds.push_back(job.background->next());
     if (job.plate) batch->plates.push_back(job.plate->next());
     ++read;
   }

@@ -11,6 +11,7 @@ extern "C" {
 #include <filesystem>
 
 #include "engine/error.h"
+#include "kernels/yuv.h"
 #include "tools/common/args.h"
 #include "tools/common/frames.h"
 #include "tools/matte/audio_copy.h"
@@ -251,7 +252,7 @@ VideoWriter::VideoWriter(const std::string& path, const std::string& url, const 
   encoder_->sample_aspect_ratio = {1, 1};
   const bool yuv = !(av_pix_fmt_desc_get(pix)->flags & AV_PIX_FMT_FLAG_RGB) && pix != AV_PIX_FMT_GRAY8;
   if (yuv) {
-    // What libswscale's default coefficients produce.
+    // BT.601, what kernels/yuv.h and libswscale's default coefficients produce.
     encoder_->colorspace = AVCOL_SPC_SMPTE170M;
     encoder_->color_range = pix == AV_PIX_FMT_YUVJ420P ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
   }
@@ -302,12 +303,19 @@ void VideoWriter::convert(const cv::Mat& frame) {
   const AVPixelFormat from = frame.channels() == 1   ? AV_PIX_FMT_GRAY8
                              : frame.channels() == 4 ? AV_PIX_FMT_BGRA
                                                      : AV_PIX_FMT_BGR24;
+  // The encoder may still hold the previous frame's buffer.
+  if (av_frame_make_writable(frame_.get()) < 0) throw std::bad_alloc();
+  if (from == AV_PIX_FMT_BGR24 && frame_->format == AV_PIX_FMT_YUV420P) {  // H.264/H.265 defaults: the hot path
+    const RgbImage8 image{frame.data, frame.step, size_t(frame.rows), size_t(frame.cols), true};
+    const Yuv420Planes planes{frame_->data[0],        frame_->data[1],        frame_->data[2],
+                              size_t(frame_->linesize[0]), size_t(frame_->linesize[1]), size_t(frame_->linesize[2])};
+    yuv().u8_rgb_to_yuv420(image, planes, 0, yuv420_chroma_size(size_t(frame.rows)));
+    return;
+  }
   scaler_.reset(sws_getCachedContext(scaler_.release(), frame.cols, frame.rows, from, frame.cols, frame.rows,
                                      AVPixelFormat(frame_->format), SWS_BICUBIC | SWS_ACCURATE_RND, nullptr, nullptr,
                                      nullptr));
   if (!scaler_) throw Error(path_ + ": cannot convert frames to " + av_get_pix_fmt_name(AVPixelFormat(frame_->format)));
-  // The encoder may still hold the previous frame's buffer.
-  if (av_frame_make_writable(frame_.get()) < 0) throw std::bad_alloc();
   const uint8_t* planes[4] = {frame.data};
   const int strides[4] = {int(frame.step)};
   if (sws_scale(scaler_.get(), planes, strides, 0, frame.rows, frame_->data, frame_->linesize) != frame.rows) {
