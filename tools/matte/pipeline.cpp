@@ -21,11 +21,34 @@ struct Batch {
 
 using BatchPtr = std::shared_ptr<Batch>;
 
+// Frames and mattes the encoder has written, handed back to the decoder and inference: a 1080p
+// frame is 6 MB and a result tens of MB, and fresh ones per frame cost page faults on every frame.
+template <class T>
+class Pool {
+ public:
+  T take() {
+    std::lock_guard lock(mutex_);
+    if (free_.empty()) return {};
+    T item = std::move(free_.back());
+    free_.pop_back();
+    return item;
+  }
+  void give(std::vector<T>& items) {
+    std::lock_guard lock(mutex_);
+    for (T& item : items) free_.push_back(std::move(item));
+    items.clear();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<T> free_;
+};
+
 // An empty batch marks the end: the input ended, max_frames was reached or a stop was asked for.
-std::shared_ptr<Batch> read_batch(const PipelineJob& job, int64_t& read) {
+std::shared_ptr<Batch> read_batch(const PipelineJob& job, int64_t& read, Pool<cv::Mat>& frames) {
   auto batch = std::make_shared<Batch>();
   while (int(batch->frames.size()) < job.seq_chunk && !job.stop() && (job.max_frames == 0 || read < job.max_frames)) {
-    cv::Mat bgr;
+    cv::Mat bgr = frames.take();  // the source may decode into it
     FrameTime time;
     if (!job.source->read(bgr, time)) break;
     batch->frames.push_back(std::move(bgr));
@@ -39,29 +62,7 @@ std::shared_ptr<Batch> read_batch(const PipelineJob& job, int64_t& read) {
 
 Image8 image8(const cv::Mat& bgr) { return {bgr.data, bgr.cols, bgr.rows, bgr.step, PixelFormat::bgr8}; }
 
-// Mattes the encoder has written, handed back to inference: a 1080p result is tens of MB, and a
-// fresh one per frame would cost page faults on every frame.
-class MattePool {
- public:
-  Matte take() {
-    std::lock_guard lock(mutex_);
-    if (free_.empty()) return {};
-    Matte m = std::move(free_.back());
-    free_.pop_back();
-    return m;
-  }
-  void give(std::vector<Matte>& mattes) {
-    std::lock_guard lock(mutex_);
-    for (Matte& m : mattes) free_.push_back(std::move(m));
-    mattes.clear();
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<Matte> free_;
-};
-
-void infer(Session& session, Batch& batch, MattePool& pool) {
+void infer(Session& session, Batch& batch, Pool<Matte>& pool) {
   if (!batch.plates.empty() || batch.frames.size() == 1) {
     for (size_t i = 0; i < batch.frames.size(); ++i) {
       Matte m = pool.take();
@@ -172,14 +173,15 @@ class Failure {
 PipelineResult run_pipeline(const PipelineJob& job) {
   Channel decoded, inferred;
   Failure failure(decoded, inferred);
-  MattePool pool;
+  Pool<Matte> pool;
+  Pool<cv::Mat> frames;
   int64_t read = 0;
   PipelineResult result;
 
   std::thread decoder([&] {
     failure.guard([&] {
       for (bool more = true; more;) {
-        BatchPtr batch = read_batch(job, read);
+        BatchPtr batch = read_batch(job, read, frames);
         more = !batch->frames.empty();
         if (!decoded.push(std::move(batch))) return;
       }
@@ -197,6 +199,7 @@ PipelineResult run_pipeline(const PipelineJob& job) {
           if (job.on_frame) job.on_frame(result.frames, composite);
         }
         pool.give(batch->mattes);
+        frames.give(batch->frames);
       }
     });
   });

@@ -54,7 +54,8 @@ class CameraSource : public FrameSource {
   bool read(cv::Mat& bgr, FrameTime& time) override {
     if (next_.empty()) return false;
     require_size(name_ + ": a frame of ", next_.cols, next_.rows, "camera's", width_, height_);
-    bgr = std::move(next_);  // leaves next_ empty: the caller may keep the frame past the next read
+    // The caller keeps the frame past the next read; the buffer it passed in takes the next frame.
+    std::swap(bgr, next_);
     time = {index_++, 1};
     if (!capture_->read(next_)) next_.release();
     return true;
@@ -112,7 +113,8 @@ class VideoSource : public FrameSource {
   bool read(cv::Mat& bgr, FrameTime& time) override {
     if (next_.empty()) return false;
     require_size(name_ + ": a frame of ", next_.cols, next_.rows, "video's", width_, height_);
-    bgr = std::move(next_);  // leaves next_ empty: the caller may keep the frame past the next read
+    // The caller keeps the frame past the next read; the buffer it passed in takes the next frame.
+    std::swap(bgr, next_);
     time = next_time_;
     if (!reader_.read(&next_, next_time_.pts, next_time_.duration)) next_.release();
     if (!next_.empty() && next_time_.pts > time.pts) time.duration = next_time_.pts - time.pts;

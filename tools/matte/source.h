@@ -45,7 +45,8 @@ class FrameSource {
   Rational frame_rate() const { return frame_rate_; }
   // Frames still to come, counting the one already decoded; -1 when unknown (camera, stream).
   virtual int64_t remaining() const = 0;
-  // The next frame; false at the end. Throws Error naming the file for a frame of another size.
+  // The next frame into `bgr`, whose buffer (one the caller no longer uses, or empty) may be reused
+  // for a later frame; false at the end. Throws Error naming the file for a frame of another size.
   virtual bool read(cv::Mat& bgr, FrameTime& time) = 0;
   bool read(cv::Mat& bgr) {
     FrameTime time;
