@@ -42,11 +42,12 @@ struct AvVideo {
   std::vector<std::string> packet_heads;         // and their first bytes (up to 32)
   std::vector<cv::Mat> images;
   bool has_audio = false;
-  AvAudio audio;
+  AvAudio audio;                      // the best audio stream
+  std::vector<AvAudio> audio_streams;  // every audio stream, in the file's order
 };
 
 // Decodes every frame of the best video stream (VP9 with libvpx, which reads its alpha) and lists
-// the best audio stream's packets.
+// every audio stream's packets.
 inline AvVideo read_av(const std::string& path, Pixels pixels = Pixels::none) {
   AvVideo v;
   AVFormatContext* in = nullptr;
@@ -69,10 +70,13 @@ inline AvVideo read_av(const std::string& path, Pixels pixels = Pixels::none) {
   avcodec_parameters_to_context(dec, vs->codecpar);
   dec->pkt_timebase = vs->time_base;
   REQUIRE(avcodec_open2(dec, codec, nullptr) == 0);
-  if (ai >= 0) {
-    v.has_audio = true;
-    v.audio.codec = avcodec_get_name(in->streams[ai]->codecpar->codec_id);
-    v.audio.time_base = in->streams[ai]->time_base;
+  std::vector<int> audio_of_stream(in->nb_streams, -1);
+  for (unsigned i = 0; i < in->nb_streams; ++i) {
+    if (in->streams[i]->codecpar->codec_type != AVMEDIA_TYPE_AUDIO) continue;
+    audio_of_stream[i] = int(v.audio_streams.size());
+    AvAudio& a = v.audio_streams.emplace_back();
+    a.codec = avcodec_get_name(in->streams[i]->codecpar->codec_id);
+    a.time_base = in->streams[i]->time_base;
   }
   AVPacket* packet = av_packet_alloc();
   AVFrame* frame = av_frame_alloc();
@@ -111,15 +115,20 @@ inline AvVideo read_av(const std::string& path, Pixels pixels = Pixels::none) {
       v.packet_heads.emplace_back(reinterpret_cast<const char*>(packet->data), size_t(std::min(packet->size, 32)));
       avcodec_send_packet(dec, packet);
       take_frames();
-    } else if (packet->stream_index == ai) {
-      v.audio.packets.emplace_back(reinterpret_cast<const char*>(packet->data), size_t(packet->size));
-      v.audio.pts.push_back(packet->pts);
-      v.audio.durations.push_back(packet->duration);
+    } else if (size_t(packet->stream_index) < audio_of_stream.size() && audio_of_stream[packet->stream_index] >= 0) {
+      AvAudio& a = v.audio_streams[size_t(audio_of_stream[packet->stream_index])];
+      a.packets.emplace_back(reinterpret_cast<const char*>(packet->data), size_t(packet->size));
+      a.pts.push_back(packet->pts);
+      a.durations.push_back(packet->duration);
     }
     av_packet_unref(packet);
   }
   avcodec_send_packet(dec, nullptr);
   take_frames();
+  if (ai >= 0) {
+    v.has_audio = true;
+    v.audio = v.audio_streams[size_t(audio_of_stream[size_t(ai)])];
+  }
   sws_freeContext(sws);
   av_frame_free(&frame);
   av_packet_free(&packet);
@@ -130,15 +139,16 @@ inline AvVideo read_av(const std::string& path, Pixels pixels = Pixels::none) {
 
 // Copies `in`'s video stream (and audio with `with_audio`, or the audio alone with `audio_only`) into
 // `out` in the container `format`, up to `max_video_packets` video packets (0: all), with muxer
-// `options` ("movflags=faststart").
+// `options` ("movflags=faststart"); each audio stream `audio_copies` times.
 inline void remux(const std::string& in_path, const std::string& out_path, const char* format, int max_video_packets,
-                  bool with_audio = false, bool audio_only = false, const char* options = nullptr) {
+                  bool with_audio = false, bool audio_only = false, const char* options = nullptr,
+                  int audio_copies = 1) {
   AVFormatContext* in = nullptr;
   REQUIRE(avformat_open_input(&in, in_path.c_str(), nullptr, nullptr) == 0);
   REQUIRE(avformat_find_stream_info(in, nullptr) >= 0);
   AVFormatContext* out = nullptr;
   REQUIRE(avformat_alloc_output_context2(&out, nullptr, format, out_path.c_str()) >= 0);
-  std::vector<int> map(in->nb_streams, -1);
+  std::vector<std::vector<int>> map(in->nb_streams);
   int video = -1;
   for (unsigned i = 0; i < in->nb_streams; ++i) {
     const AVMediaType type = in->streams[i]->codecpar->codec_type;
@@ -146,11 +156,13 @@ inline void remux(const std::string& in_path, const std::string& out_path, const
                       (type == AVMEDIA_TYPE_AUDIO && (with_audio || audio_only));
     if (!take) continue;
     if (type == AVMEDIA_TYPE_VIDEO) video = int(i);
-    AVStream* s = avformat_new_stream(out, nullptr);
-    avcodec_parameters_copy(s->codecpar, in->streams[i]->codecpar);
-    s->codecpar->codec_tag = 0;
-    s->time_base = in->streams[i]->time_base;
-    map[i] = s->index;
+    for (int k = 0; k < (type == AVMEDIA_TYPE_AUDIO ? audio_copies : 1); ++k) {
+      AVStream* s = avformat_new_stream(out, nullptr);
+      avcodec_parameters_copy(s->codecpar, in->streams[i]->codecpar);
+      s->codecpar->codec_tag = 0;
+      s->time_base = in->streams[i]->time_base;
+      map[i].push_back(s->index);
+    }
   }
   REQUIRE(avio_open(&out->pb, out_path.c_str(), AVIO_FLAG_WRITE) >= 0);
   AVDictionary* dict = nullptr;
@@ -160,19 +172,21 @@ inline void remux(const std::string& in_path, const std::string& out_path, const
   AVPacket* packet = av_packet_alloc();
   int videos = 0;
   while (av_read_frame(in, packet) >= 0) {
-    const int to = map[size_t(packet->stream_index)];
+    const std::vector<int> to = map[size_t(packet->stream_index)];
     if (packet->stream_index == video && max_video_packets > 0 && videos++ >= max_video_packets) {
       av_packet_unref(packet);
       break;
     }
-    if (to < 0) {
-      av_packet_unref(packet);
-      continue;
+    const AVRational from = in->streams[packet->stream_index]->time_base;
+    for (int s : to) {
+      AVPacket* copy = av_packet_clone(packet);
+      av_packet_rescale_ts(copy, from, out->streams[s]->time_base);
+      copy->stream_index = s;
+      copy->pos = -1;
+      REQUIRE(av_interleaved_write_frame(out, copy) >= 0);
+      av_packet_free(&copy);
     }
-    av_packet_rescale_ts(packet, in->streams[packet->stream_index]->time_base, out->streams[to]->time_base);
-    packet->stream_index = to;
-    packet->pos = -1;
-    REQUIRE(av_interleaved_write_frame(out, packet) >= 0);
+    av_packet_unref(packet);
   }
   REQUIRE(av_write_trailer(out) >= 0);
   avio_closep(&out->pb);

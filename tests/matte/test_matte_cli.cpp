@@ -528,7 +528,7 @@ TEST_CASE("matte: --help lists every flag, the video formats, the audio rule and
                            "--frames", "--start", "--fps", "--quiet", "--preview", "--overwrite", "--background-plate",
                            "--help", "--version", "--video-codec", "--video-crf", "--video-preset",
                            "--video-mbps", "--output-format", "--no-audio", "prores", "qtrle", "ffv1",
-                           "Audio: the composition and foreground videos get the input's audio",
+                           "Audio: the composition and foreground videos get every audio stream of the input",
                            "--input - --output-composition -"}) {
     INFO(flag);
     CHECK(contains(r.out, flag));

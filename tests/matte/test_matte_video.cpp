@@ -122,7 +122,7 @@ TEST_CASE("matte video: the H.264 path's own YUV 4:2:0 conversion is within one 
   }
 }
 
-TEST_CASE("matte video: audio copied packet for packet, cut with --start/--frames, 30000/1001 timestamps exact") {
+TEST_CASE("matte video: every audio stream copied packet for packet, cut with --start/--frames, 30000/1001 timestamps exact") {
   const std::string model = require_shared(kRvm), clip = require_shared(kAudioClip);
   const TempDir tmp;
   const AvVideo in = read_av(clip);
@@ -151,6 +151,22 @@ TEST_CASE("matte video: audio copied packet for packet, cut with --start/--frame
     const double video_end = frames * frame;
     CHECK(std::abs(v.audio.start()) < frame);
     CHECK(std::abs(v.audio.end() - video_end) < frame);
+  }
+  // Every audio stream is carried, in order: an input with two (made here) gives two, each a run of
+  // the input's packets.
+  remux(clip, tmp / "two.mkv", "matroska", 0, true, false, nullptr, 2);
+  REQUIRE(read_av(tmp / "two.mkv").audio_streams.size() == 2);
+  check_ran(run_matte(tmp, {"--model", model, "--input", tmp / "two.mkv", "--frames", "8", "--output-composition",
+                            tmp / "two_out.mkv"}));
+  const AvVideo two = read_av(tmp / "two_out.mkv");
+  REQUIRE(two.audio_streams.size() == 2);
+  for (const AvAudio& a : two.audio_streams) {
+    CHECK(a.codec == "aac");
+    REQUIRE_FALSE(a.packets.empty());
+    CHECK(a.packets == two.audio_streams[0].packets);
+    CHECK(std::search(in.audio.packets.begin(), in.audio.packets.end(), a.packets.begin(), a.packets.end()) !=
+          in.audio.packets.end());
+    CHECK(std::abs(a.end() - 8 * frame) < frame);
   }
   // --no-audio drops it; WebM cannot hold AAC: Opus, said in one line.
   check_ran(run_matte(tmp, {"--model", model, "--input", clip, "--frames", "3", "--no-audio", "--output-composition",

@@ -184,12 +184,12 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
     spec.time_base = source->time_base();
     spec.frame_rate = source->frame_rate();
     spec.video = o.video;
-    spec.audio = with_audio ? source->audio() : nullptr;
+    if (with_audio) spec.audio = source->audio();
     spec.notices = &notices;
     outputs.push_back({request.content, Sink::create(request.path, request.kind, spec)});
     needs_background |= request.content == Content::composition && !outputs.back().sink->keeps_transparency();
   }
-  if (source->audio()) source->audio()->seal();  // every output that takes it has subscribed
+  for (AudioTrack* track : source->audio()) track->seal();  // every output that takes it has subscribed
   std::optional<Background> background;
   if (needs_background) background.emplace(o.background, width, height, o.max_pixels);
 

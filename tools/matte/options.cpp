@@ -57,10 +57,10 @@ video formats (--video-codec, default by extension: .mp4 .m4v .mov .mkv h264, .w
   --video-mbps M             a bitrate in Mbit/s instead of a CRF (h264, hevc, vp9, mjpeg)
   --output-format FMT        the container of the output written to standard output (-): nut,
                              matroska, mpegts, mp4 (fragmented), y4m, rawvideo (BGR24), ...
-  Audio: the composition and foreground videos get the input's audio, packet for packet when the
-  container takes its codec, else re-encoded (AAC; Opus in webm; one line on stderr says so), cut
-  to the --start/--frames span and in sync with the first frame. Alpha, error and refine-map
-  videos get none. --no-audio drops it.
+  Audio: the composition and foreground videos get every audio stream of the input, in its order,
+  packet for packet when the container takes the codec, else re-encoded (AAC; Opus in webm; one
+  line on stderr says so), cut to the --start/--frames span and in sync with the first frame.
+  Alpha, error and refine-map videos get none. --no-audio drops it.
 
 options:
   --background BG            colour #RRGGBB or R,G,B, an image (scaled to the frame) or a video

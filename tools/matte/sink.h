@@ -30,7 +30,7 @@ struct SinkSpec {
   int channels = 3;  // of the frames: 1 gray, 3 BGR, 4 BGRA (a composition that may stay transparent)
   Rational time_base{1, 30}, frame_rate{30, 1};  // the source's
   VideoSettings video;
-  AudioTrack* audio = nullptr;  // copied alongside when set
+  std::vector<AudioTrack*> audio;  // copied alongside
   std::ostream* notices = nullptr;  // one line each (needed for videos)
 };
 

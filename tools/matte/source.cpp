@@ -127,7 +127,7 @@ class VideoSource : public FrameSource {
   std::string path() const override { return path_; }
   int64_t lost_frames() const override { return reader_.lost_frames(); }
   std::string ending_warning() const override { return reader_.ending_warning(); }
-  AudioTrack* audio() const override { return reader_.audio(); }
+  std::vector<AudioTrack*> audio() const override { return reader_.audio(); }
 
  private:
   // One frame at the nominal rate, in the time base (at least 1).

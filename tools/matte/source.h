@@ -58,8 +58,8 @@ class FrameSource {
   virtual int64_t lost_frames() const { return 0; }
   // After the last frame: one line when the input ended early (truncated), else "".
   virtual std::string ending_warning() const { return ""; }
-  // The input's audio, when asked for at open and the input has some; nullptr otherwise.
-  virtual AudioTrack* audio() const { return nullptr; }
+  // The input's audio streams, when asked for at open; none otherwise.
+  virtual std::vector<AudioTrack*> audio() const { return {}; }
 
  protected:
   // A constant rate: the time base is its inverse and frame k has pts k.

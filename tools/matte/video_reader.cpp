@@ -87,19 +87,27 @@ VideoReader::VideoReader(const std::string& url, int64_t max_pixels, bool keep_a
   const int ready = avcodec_open2(decoder_.get(), codec, nullptr);
   if (ready < 0) throw Error(name_ + ": cannot open the " + codec->name + " decoder (" + av_error_text(ready) + ")");
 
-  if (keep_audio) {
-    audio_index_ = av_find_best_stream(input_.get(), AVMEDIA_TYPE_AUDIO, -1, index, nullptr, 0);
-    if (audio_index_ >= 0) {
-      input_->streams[audio_index_]->discard = AVDISCARD_DEFAULT;
-      audio_ = std::make_unique<AudioTrack>(*input_->streams[audio_index_], [this] {
-        std::lock_guard lock(demux_mutex_);
-        return demux();
-      });
-    }
+  // Every audio stream (languages, commentary), in the input's order.
+  audio_by_stream_.resize(input_->nb_streams);
+  for (unsigned i = 0; keep_audio && i < input_->nb_streams; ++i) {
+    AVStream& s = *input_->streams[i];
+    if (s.codecpar->codec_type != AVMEDIA_TYPE_AUDIO) continue;
+    s.discard = AVDISCARD_DEFAULT;
+    audio_.push_back(std::make_unique<AudioTrack>(s, [this] {
+      std::lock_guard lock(demux_mutex_);
+      return demux();
+    }));
+    audio_by_stream_[i] = audio_.back().get();
   }
 }
 
 VideoReader::~VideoReader() = default;
+
+std::vector<AudioTrack*> VideoReader::audio() const {
+  std::vector<AudioTrack*> tracks;
+  for (const auto& t : audio_) tracks.push_back(t.get());
+  return tracks;
+}
 
 void VideoReader::NonblockingStdin::set() {
   // A pipe or socket only: a terminal's flags are shared with the shell.
@@ -132,8 +140,8 @@ bool VideoReader::demux() {
   }
   if (packet->stream_index == stream_->index) {
     video_packets_.push_back(std::move(packet));
-  } else if (audio_ && packet->stream_index == audio_index_) {
-    audio_->push(*packet);
+  } else if (size_t(packet->stream_index) < audio_by_stream_.size() && audio_by_stream_[packet->stream_index]) {
+    audio_by_stream_[packet->stream_index]->push(*packet);  // streams found later (MPEG-TS) are not kept
   }
   return true;
 }

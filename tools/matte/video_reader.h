@@ -19,7 +19,7 @@ class VideoReader {
  public:
   // `url`: a path, "-" (standard input) or a URL FFmpeg's protocols open. Throws Error naming it when
   // it cannot be opened, has no video stream or announces frames of more than `max_pixels` (0: no
-  // limit). With `keep_audio` the best audio stream's packets are collected into audio(). Reads
+  // limit). With `keep_audio` every audio stream's packets are collected into audio(). Reads
   // that wait give up once `*interrupt` (when given) is non-zero: Ctrl-C on a stalled stream.
   VideoReader(const std::string& url, int64_t max_pixels, bool keep_audio,
               const std::atomic<int>* interrupt = nullptr);
@@ -34,7 +34,8 @@ class VideoReader {
   // The container's frame count; 0 when it has none.
   int64_t frame_count() const { return stream_->nb_frames; }
 
-  // The next frame (into a fresh buffer; not converted when `bgr` is null) with its pts and
+  // The next frame (into *bgr, whose buffer is reused when it has the size and nothing shares it;
+  // not converted when `bgr` is null) with its pts and
   // duration (0 when unknown) in time_base(); false at the end. Damaged data is skipped and
   // counted, as ffmpeg does.
   bool read(cv::Mat* bgr, int64_t& pts, int64_t& duration);
@@ -42,8 +43,8 @@ class VideoReader {
   int64_t lost_frames() const;
   // After the end: a warning when the input ended before the frames its header lists (else "").
   std::string ending_warning() const;
-  // nullptr without an audio stream or `keep_audio`.
-  AudioTrack* audio() const { return audio_.get(); }
+  // The audio streams in the input's order; none without `keep_audio`.
+  std::vector<AudioTrack*> audio() const;
 
  private:
   // Reads one packet into the queues; false at the input's end.
@@ -70,8 +71,8 @@ class VideoReader {
   FramePtr frame_;
   ScalerPtr scaler_;
   int width_ = 0, height_ = 0, rotation_ = 0;  // rotation: degrees clockwise to display
-  std::unique_ptr<AudioTrack> audio_;
-  int audio_index_ = -1;
+  std::vector<std::unique_ptr<AudioTrack>> audio_;
+  std::vector<AudioTrack*> audio_by_stream_;  // by stream index, nullptr for the others
   std::mutex demux_mutex_;  // the audio outputs read further at the end, on another thread
   std::deque<PacketPtr> video_packets_;
   bool input_ended_ = false, flushed_ = false;

@@ -223,7 +223,7 @@ void check_video_settings(const std::string& path, const VideoSettings& settings
 }
 
 VideoWriter::VideoWriter(const std::string& path, const std::string& url, const VideoSettings& settings,
-                         const VideoStream& stream, AudioTrack* audio, std::ostream& notices)
+                         const VideoStream& stream, const std::vector<AudioTrack*>& audio, std::ostream& notices)
     : path_(output_name(path)), frame_(new_frame()), packet_(new_packet()),
       source_time_base_{stream.time_base.num, stream.time_base.den} {
   const AVOutputFormat& format = *container(path, settings);
@@ -273,9 +273,11 @@ VideoWriter::VideoWriter(const std::string& path, const std::string& url, const 
     stream_->codecpar->codec_tag = MKTAG('h', 'v', 'c', '1');
   }
 
-  std::string audio_notice;
-  if (audio) audio_ = std::make_unique<AudioOutput>(*audio, *muxer_, path_, audio_notice);
-  if (!audio_notice.empty()) notices << "matte: " << path_ << ": " << audio_notice << "\n";
+  for (AudioTrack* track : audio) {
+    std::string notice;
+    audio_.push_back(std::make_unique<AudioOutput>(*track, *muxer_, path_, notice));
+    if (!notice.empty()) notices << "matte: " << path_ << ": " << notice << "\n";
+  }
 
   if (!(format.flags & AVFMT_NOFILE)) {
     if (const int r = avio_open(&muxer_->pb, url.c_str(), AVIO_FLAG_WRITE); r < 0) fail("cannot write", r);
@@ -332,8 +334,14 @@ void VideoWriter::write(const cv::Mat& frame, const FrameTime& time) {
   ++frames_;
   end_ = time.pts + time.duration;
   send(frame_.get());
-  if (audio_) audio_->write_until(av_rescale_q(first_pts_, source_time_base_, audio_->track_time_base()),
-                                  av_rescale_q(end_, source_time_base_, audio_->track_time_base()), false);
+  write_audio(false);
+}
+
+void VideoWriter::write_audio(bool final) {
+  for (const auto& a : audio_) {
+    a->write_until(av_rescale_q(first_pts_, source_time_base_, a->track_time_base()),
+                   av_rescale_q(end_, source_time_base_, a->track_time_base()), final);
+  }
 }
 
 void VideoWriter::send(const AVFrame* frame) {
@@ -355,8 +363,7 @@ void VideoWriter::send(const AVFrame* frame) {
 void VideoWriter::close() {
   if (frames_ == 0) throw Error(path_ + ": no frame to write");
   send(nullptr);
-  if (audio_) audio_->write_until(av_rescale_q(first_pts_, source_time_base_, audio_->track_time_base()),
-                                  av_rescale_q(end_, source_time_base_, audio_->track_time_base()), true);
+  write_audio(true);
   if (const int r = av_write_trailer(muxer_.get()); r < 0) fail("cannot write", r);
   if (!(muxer_->oformat->flags & AVFMT_NOFILE)) {
     if (const int r = avio_closep(&muxer_->pb); r < 0) fail("cannot write", r);

@@ -41,11 +41,11 @@ struct VideoStream {
 
 class VideoWriter {
  public:
-  // `path` is the output's name ("-" for standard output), `url` where FFmpeg writes. With `audio`,
-  // the track is copied or re-encoded alongside. One line per notice (a re-encoded audio track, a
+  // `path` is the output's name ("-" for standard output), `url` where FFmpeg writes. Each track of
+  // `audio` is copied or re-encoded alongside, in that order. One line per notice (a re-encoded audio track, a
   // pixel format chosen for an odd size) goes to `notices`. Throws Error naming `path`.
   VideoWriter(const std::string& path, const std::string& url, const VideoSettings& settings,
-              const VideoStream& stream, AudioTrack* audio, std::ostream& notices);
+              const VideoStream& stream, const std::vector<AudioTrack*>& audio, std::ostream& notices);
   ~VideoWriter();
 
   bool carries_alpha() const { return alpha_; }
@@ -58,6 +58,8 @@ class VideoWriter {
   void convert(const cv::Mat& frame);
   void send(const AVFrame* frame);
   void fail(const std::string& what, int code) const;
+  // Every track's audio up to the end of the frames written; `final`: the rest of the span too.
+  void write_audio(bool final);
 
   std::string path_;
   OutputFormat muxer_;
@@ -66,7 +68,7 @@ class VideoWriter {
   FramePtr frame_;
   PacketPtr packet_;
   ScalerPtr scaler_;
-  std::unique_ptr<AudioOutput> audio_;
+  std::vector<std::unique_ptr<AudioOutput>> audio_;
   AVRational source_time_base_;
   bool alpha_ = false, constant_rate_ = false;
   int64_t first_pts_ = AV_NOPTS_VALUE, frames_ = 0, end_ = 0;
