@@ -26,8 +26,12 @@ echo "sanitizer build: $((SECONDS - start)) s"
 
 # Inherited by every child: the instrumented `matte` the tests start, and Node (the ONNX Runtime
 # reference), which is not instrumented and ignores them. No LD_PRELOAD: the runtimes are linked in.
-export ASAN_OPTIONS=detect_leaks=1:check_initialization_order=1:detect_stack_use_after_return=0
+# A symboliser found by absolute path: the tests start children with a minimal environment.
+symbolizer=$(command -v llvm-symbolizer-16 llvm-symbolizer | head -n 1 || true)
+symbolize=${symbolizer:+external_symbolizer_path=$symbolizer}
+export ASAN_OPTIONS=detect_leaks=1:check_initialization_order=1:detect_stack_use_after_return=0:${symbolize:-symbolize=0}
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
 start=$SECONDS
 status=0
 ctest --test-dir "$build" --output-on-failure -j"$(nproc)" "${ctest_args[@]}" "$@" || status=$?

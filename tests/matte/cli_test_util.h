@@ -11,17 +11,19 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <map>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
-#include <opencv2/videoio.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "tests/matte/av_test_util.h"
 
 extern char** environ;
 
@@ -64,11 +66,33 @@ struct RunResult {
 };
 
 // Changes to the child's environment: `set` adds or replaces, `unset` removes; `cwd` is its
-// working folder (empty: the test's).
+// working folder (empty: the test's); `stdin_path` is read as its standard input (empty:
+// /dev/null).
 struct Env {
   std::map<std::string, std::string> set;
   std::vector<std::string> unset;
   std::string cwd;
+  std::string stdin_path;
+};
+
+// Children started while it lives may write files of at most `bytes` each (as on a full disk:
+// writes fail with EFBIG; SIGXFSZ is ignored so that the failure reaches the tool).
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    ::getrlimit(RLIMIT_FSIZE, &old_);
+    const rlimit limit{bytes, old_.rlim_max};
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &limit) == 0);
+    old_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &old_);
+    std::signal(SIGXFSZ, old_handler_);
+  }
+
+ private:
+  rlimit old_{};
+  void (*old_handler_)(int) = nullptr;
 };
 
 inline std::string read_text(const fs::path& path) {
@@ -112,7 +136,8 @@ class Child {
 
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    const std::string input = env.stdin_path.empty() ? "/dev/null" : env.stdin_path;
+    posix_spawn_file_actions_addopen(&actions, 0, input.c_str(), O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addopen(&actions, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (!env.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, env.cwd.c_str());
@@ -224,23 +249,10 @@ struct VideoInfo {
   std::vector<cv::Mat> images;  // BGR, when asked for
 };
 
-// Reads a video through FFmpeg (as the tool does), counting the frames by decoding them.
+// Reads a video with FFmpeg's libraries, counting the frames by decoding them.
 inline VideoInfo read_video(const std::string& path, bool keep_frames = false) {
-  VideoInfo v;
-  cv::VideoCapture cap(path, cv::CAP_FFMPEG);
-  v.opened = cap.isOpened();
-  if (!v.opened) return v;
-  v.fps = cap.get(cv::CAP_PROP_FPS);
-  cv::Mat frame;
-  while (cap.read(frame)) {
-    if (v.frames == 0) {
-      v.width = frame.cols;
-      v.height = frame.rows;
-    }
-    ++v.frames;
-    if (keep_frames) v.images.push_back(frame.clone());
-  }
-  return v;
+  AvVideo a = read_av(path, keep_frames ? Pixels::bgr : Pixels::none);
+  return {a.opened, a.frames, a.width, a.height, a.fps, std::move(a.images)};
 }
 
 inline cv::Mat read_png(const fs::path& path) { return cv::imread(path.string(), cv::IMREAD_UNCHANGED); }

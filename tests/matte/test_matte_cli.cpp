@@ -35,9 +35,14 @@ std::string lower(std::string s) {
 }
 
 double video_fps(const std::string& path) {
-  cv::VideoCapture cap(path, cv::CAP_FFMPEG);
-  REQUIRE(cap.isOpened());
-  return cap.get(cv::CAP_PROP_FPS);
+  AVFormatContext* in = nullptr;
+  REQUIRE(avformat_open_input(&in, path.c_str(), nullptr, nullptr) == 0);
+  REQUIRE(avformat_find_stream_info(in, nullptr) >= 0);
+  const int index = av_find_best_stream(in, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  REQUIRE(index >= 0);
+  const double fps = av_q2d(in->streams[index]->avg_frame_rate);
+  avformat_close_input(&in);
+  return fps;
 }
 
 // Every frame of a PNG sequence folder, after checking the names are exactly 000000.png, ...
@@ -512,7 +517,7 @@ TEST_CASE("matte: SIGINT during processing exits 130 and leaves nothing") { chec
 
 TEST_CASE("matte: SIGTERM during processing exits 143 and leaves nothing") { check_interrupted(SIGTERM, 143); }
 
-TEST_CASE("matte: --help lists every flag and how to copy the audio back with ffmpeg") {
+TEST_CASE("matte: --help lists every flag, the video formats, the audio rule and the pipe example") {
   const TempDir tmp;
   const RunResult r = run_matte(tmp, {"--help"});
   INFO("stdout: ", r.out, "\nstderr: ", r.err);
@@ -521,10 +526,14 @@ TEST_CASE("matte: --help lists every flag and how to copy the audio back with ff
   for (const char* flag : {"--model", "--input", "--output-composition", "--output-alpha", "--output-foreground",
                            "--output-type", "--background", "--downsample-ratio", "--seq-chunk", "--threads",
                            "--frames", "--start", "--fps", "--quiet", "--preview", "--overwrite", "--background-plate",
-                           "--help", "--version", "ffmpeg"}) {
+                           "--help", "--version", "--video-codec", "--video-crf", "--video-preset",
+                           "--video-mbps", "--output-format", "--no-audio", "prores", "qtrle", "ffv1",
+                           "Audio: the composition and foreground videos get every audio stream of the input",
+                           "--input - --output-composition -"}) {
     INFO(flag);
     CHECK(contains(r.out, flag));
   }
+  CHECK_FALSE(contains(r.out, "-c copy"));  // the audio is kept: no remux advice
 }
 
 TEST_CASE("matte: --version prints 'matte <version>'") {
@@ -540,7 +549,7 @@ TEST_CASE("matte: --version prints 'matte <version>'") {
 TEST_CASE("matte: --preview without a display fails (exit 1) and leaves nothing") {
   const std::string model = require_shared(kRvm), clip = require_shared(kClip);
   const TempDir tmp;
-  const Env no_display{.set = {}, .unset = {"DISPLAY", "WAYLAND_DISPLAY"}, .cwd = ""};
+  const Env no_display{.set = {}, .unset = {"DISPLAY", "WAYLAND_DISPLAY"}, .cwd = "", .stdin_path = ""};
   const RunResult r = check_failure(
       tmp, {"--model", model, "--input", clip, "--frames", "2", "--preview", "--output-alpha", tmp / "alpha"}, {1}, {},
       no_display);

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
@@ -24,6 +25,10 @@
 #include "tools/matte/composite.h"
 #include "tools/matte/sink.h"
 #include "tools/matte/source.h"
+
+extern "C" {
+#include <libavutil/rational.h>
+}
 
 namespace matte::cli {
 
@@ -95,9 +100,30 @@ std::set<std::string> listing_of(const fs::path& dir) {
   return names;
 }
 
+// What a sink needs besides its path and kind: frames of width×height at `fps`.
+SinkSpec spec(int width, int height, double fps, bool overwrite) {
+  SinkSpec s;
+  s.width = width;
+  s.height = height;
+  s.overwrite = overwrite;
+  const AVRational rate = av_d2q(fps, 1001000);
+  s.frame_rate = {rate.num, rate.den};
+  s.time_base = {rate.den, rate.num};
+  s.notices = &std::cerr;
+  return s;
+}
+
+// Consecutive timestamps (in 1/fps) for the frames written.
+FrameTime tick() {
+  static int64_t next = 0;
+  return {next++, 1};
+}
+
+double rate_of(const FrameSource& source) { return double(source.frame_rate().num) / source.frame_rate().den; }
+
 // `frames` frames of value k into a fresh sink, committed.
 void write_sink(std::unique_ptr<Sink> sink, int frames) {
-  for (int k = 0; k < frames; ++k) sink->write(solid(8, 8, CV_8UC3, cv::Scalar(30 * k, 60, 90)));
+  for (int k = 0; k < frames; ++k) sink->write(solid(8, 8, CV_8UC3, cv::Scalar(30 * k, 60, 90)), tick());
   sink->commit();
 }
 
@@ -276,7 +302,7 @@ TEST_CASE("matte io: a video source has the container's size, rate and frame cou
   cv::VideoCapture direct(path, cv::CAP_FFMPEG);
   CHECK(source->width() == 360);
   CHECK(source->height() == 640);
-  CHECK(source->fps() == direct.get(cv::CAP_PROP_FPS));
+  CHECK(rate_of(*source) == doctest::Approx(direct.get(cv::CAP_PROP_FPS)));
   CHECK(source->remaining() == int64_t(direct.get(cv::CAP_PROP_FRAME_COUNT)));
   CHECK(source->remaining() == 388);
   CHECK(source->path() == path);
@@ -286,7 +312,7 @@ TEST_CASE("matte io: a video source has the container's size, rate and frame cou
   CHECK(frame.type() == CV_8UC3);
   CHECK(same_pixels(frame, expected));
   CHECK(source->remaining() == 387);
-  CHECK(FrameSource::open(path, 0, 12.5)->fps() == 12.5);
+  CHECK(rate_of(*FrameSource::open(path, 0, 12.5)) == 12.5);
 }
 
 TEST_CASE("matte io: --start 5 gives the video's 6th frame, decoded not sought") {
@@ -332,7 +358,7 @@ TEST_CASE("matte io: a folder of images is one sequence in name order") {
   auto source = FrameSource::open(tmp / "seq", 0, 0);
   CHECK(source->width() == 4);
   CHECK(source->height() == 3);
-  CHECK(source->fps() == 30.0);
+  CHECK(rate_of(*source) == 30.0);
   CHECK(source->remaining() == 3);
   CHECK(source->path() == tmp / "seq");
   cv::Mat frame;
@@ -344,7 +370,7 @@ TEST_CASE("matte io: a folder of images is one sequence in name order") {
   CHECK_FALSE(source->read(frame));
 
   auto later = FrameSource::open(tmp / "seq", 1, 24);
-  CHECK(later->fps() == 24.0);
+  CHECK(rate_of(*later) == 24.0);
   REQUIRE(later->read(frame));
   CHECK(same_pixels(frame, solid(4, 3, CV_8UC3, cv::Scalar(2, 2, 2))));
   CHECK(error_of([&] { FrameSource::open(tmp / "seq", 3, 0); }) == tmp / "seq" + ": no frames after --start 3");
@@ -373,7 +399,7 @@ TEST_CASE("matte io: a single image is one 8-bit BGR frame (alpha, gray and 16-b
   cv::imwrite(tmp / "gray16.png", solid(5, 4, CV_16UC1, cv::Scalar(257 * 100)));
   auto source = FrameSource::open(tmp / "rgba.png", 0, 0);
   CHECK(source->remaining() == 1);
-  CHECK(source->fps() == 30.0);
+  CHECK(rate_of(*source) == 30.0);
   cv::Mat frame;
   REQUIRE(source->read(frame));
   CHECK(same_pixels(frame, solid(5, 4, CV_8UC3, cv::Scalar(10, 20, 30))));
@@ -419,7 +445,7 @@ TEST_CASE("matte io: output_kind from the extension, a folder or --output-type")
   CHECK(output_kind("out.mp4", K::png_sequence) == K::png_sequence);
   CHECK(output_kind("out.MKV", K::video) == K::video);
   CHECK_THROWS_WITH_AS(output_kind("x.png", K::video),
-                       "x.png: the extension does not match --output-type video (.mp4 .m4v .mov .mkv .avi)",
+                       "x.png: the extension does not match --output-type video (.mp4 .m4v .mov .mkv .webm .avi)",
                        UsageError);
   CHECK_THROWS_AS(output_kind("frames", K::video), UsageError);
 }
@@ -432,13 +458,13 @@ TEST_CASE("matte io: parse_output_type accepts video and png_sequence only") {
 
 TEST_CASE("matte io: a PNG sequence is 000000.png... with exact gray, RGB and RGBA pixels") {
   IoTempDir tmp;
-  auto gray = Sink::create(tmp / "alpha", OutputKind::png_sequence, 3, 2, 30, false);
+  auto gray = Sink::create(tmp / "alpha", OutputKind::png_sequence, spec(3, 2, 30, false));
   CHECK(gray->keeps_transparency());
   CHECK(is_private_temporary(tmp.dir, "alpha"));
   for (int k = 0; k < 3; ++k) {
     cv::Mat frame(2, 3, CV_8UC1);
     for (int i = 0; i < 6; ++i) frame.at<uint8_t>(i / 3, i % 3) = uint8_t(40 * k + i);
-    gray->write(frame);
+    gray->write(frame, tick());
   }
   gray->commit();
   CHECK(tmp.listing() == std::set<std::string>{"alpha"});
@@ -449,10 +475,10 @@ TEST_CASE("matte io: a PNG sequence is 000000.png... with exact gray, RGB and RG
   REQUIRE(back.type() == CV_8UC1);
   for (int i = 0; i < 6; ++i) CHECK(back.at<uint8_t>(i / 3, i % 3) == 80 + i);
 
-  auto colour = Sink::create(tmp / "comp/", OutputKind::png_sequence, 3, 2, 30, false);
+  auto colour = Sink::create(tmp / "comp/", OutputKind::png_sequence, spec(3, 2, 30, false));
   const cv::Mat bgra = solid(3, 2, CV_8UC4, cv::Scalar(1, 2, 3, 4)), bgr = solid(3, 2, CV_8UC3, cv::Scalar(5, 6, 7));
-  colour->write(bgra);
-  colour->write(bgr);
+  colour->write(bgra, tick());
+  colour->write(bgr, tick());
   colour->commit();
   CHECK(same_pixels(cv::imread(tmp / "comp/000000.png", cv::IMREAD_UNCHANGED), bgra));
   CHECK(same_pixels(cv::imread(tmp / "comp/000001.png", cv::IMREAD_UNCHANGED), bgr));
@@ -462,12 +488,12 @@ TEST_CASE("matte io: .mp4 and .avi videos read back with every frame, the size a
   IoTempDir tmp;
   for (const auto& [name, fps] : {std::pair{"comp.mp4", 30000.0 / 1001}, std::pair{"comp.avi", 25.0}}) {
     CAPTURE(name);
-    auto sink = Sink::create(tmp / name, OutputKind::video, 34, 18, fps, false);
+    auto sink = Sink::create(tmp / name, OutputKind::video, spec(34, 18, fps, false));
     CHECK_FALSE(sink->keeps_transparency());
     CHECK(is_private_temporary(tmp.dir, name));
-    for (int k = 0; k < 6; ++k) sink->write(clip_frame(k, 34, 18));
-    sink->write(solid(34, 18, CV_8UC1, cv::Scalar(128)));  // stored as gray BGR
-    CHECK_THROWS_WITH_AS(sink->write(solid(33, 18, CV_8UC3, cv::Scalar(0))),
+    for (int k = 0; k < 6; ++k) sink->write(clip_frame(k, 34, 18), tick());
+    sink->write(solid(34, 18, CV_8UC1, cv::Scalar(128)), tick());  // stored as gray BGR
+    CHECK_THROWS_WITH_AS(sink->write(solid(33, 18, CV_8UC3, cv::Scalar(0)), tick()),
                          doctest::Contains((tmp / name + ": cannot write a 33x18").c_str()), Error);
     sink->commit();
     CHECK(tmp.listing() == std::set<std::string>{name});
@@ -491,12 +517,12 @@ TEST_CASE("matte io: .mp4 and .avi videos read back with every frame, the size a
 TEST_CASE("matte io: a sink destroyed without commit leaves nothing") {
   IoTempDir tmp;
   {
-    auto video = Sink::create(tmp / "v.mp4", OutputKind::video, 16, 16, 25, false);
-    video->write(solid(16, 16, CV_8UC3, cv::Scalar(1, 2, 3)));
-    auto seq = Sink::create(tmp / "seq", OutputKind::png_sequence, 16, 16, 25, false);
-    seq->write(solid(16, 16, CV_8UC3, cv::Scalar(1, 2, 3)));
-    auto image = Sink::create(tmp / "one.png", OutputKind::image, 16, 16, 25, false);
-    image->write(solid(16, 16, CV_8UC3, cv::Scalar(1, 2, 3)));
+    auto video = Sink::create(tmp / "v.mp4", OutputKind::video, spec(16, 16, 25, false));
+    video->write(solid(16, 16, CV_8UC3, cv::Scalar(1, 2, 3)), tick());
+    auto seq = Sink::create(tmp / "seq", OutputKind::png_sequence, spec(16, 16, 25, false));
+    seq->write(solid(16, 16, CV_8UC3, cv::Scalar(1, 2, 3)), tick());
+    auto image = Sink::create(tmp / "one.png", OutputKind::image, spec(16, 16, 25, false));
+    image->write(solid(16, 16, CV_8UC3, cv::Scalar(1, 2, 3)), tick());
     CHECK(tmp.listing().size() == 3);
   }
   CHECK(tmp.listing().empty());
@@ -504,16 +530,16 @@ TEST_CASE("matte io: a sink destroyed without commit leaves nothing") {
 
 TEST_CASE("matte io: an existing output of the same kind is refused without overwrite and replaced with it") {
   IoTempDir tmp;
-  write_sink(Sink::create(tmp / "out.avi", OutputKind::video, 8, 8, 25, false), 1);
+  write_sink(Sink::create(tmp / "out.avi", OutputKind::video, spec(8, 8, 25, false)), 1);
   const std::string first = read_text(tmp / "out.avi");
-  CHECK(error_of([&] { Sink::create(tmp / "out.avi", OutputKind::video, 8, 8, 25, false); }) ==
+  CHECK(error_of([&] { Sink::create(tmp / "out.avi", OutputKind::video, spec(8, 8, 25, false)); }) ==
         tmp / "out.avi" + ": exists (use --overwrite to replace it)");
-  write_sink(Sink::create(tmp / "out.avi", OutputKind::video, 8, 8, 25, true), 3);
+  write_sink(Sink::create(tmp / "out.avi", OutputKind::video, spec(8, 8, 25, true)), 3);
   CHECK(read_text(tmp / "out.avi") != first);
   CHECK(tmp.listing() == std::set<std::string>{"out.avi"});
 
-  write_sink(Sink::create(tmp / "seq", OutputKind::png_sequence, 8, 8, 25, false), 3);
-  write_sink(Sink::create(tmp / "seq/", OutputKind::png_sequence, 8, 8, 25, true), 2);
+  write_sink(Sink::create(tmp / "seq", OutputKind::png_sequence, spec(8, 8, 25, false)), 3);
+  write_sink(Sink::create(tmp / "seq/", OutputKind::png_sequence, spec(8, 8, 25, true)), 2);
   CHECK(listing_of(tmp.dir / "seq") == std::set<std::string>{"000000.png", "000001.png"});
   CHECK(tmp.listing() == std::set<std::string>{"out.avi", "seq"});
 }
@@ -538,7 +564,7 @@ TEST_CASE("matte io: what this tool could not have written is never replaced, --
     for (const bool overwrite : {false, true}) {
       CAPTURE(name);
       CAPTURE(overwrite);
-      CHECK(error_of([&] { Sink::create(tmp / name, kind, 8, 8, 25, overwrite); }) ==
+      CHECK(error_of([&] { Sink::create(tmp / name, kind, spec(8, 8, 25, overwrite)); }) ==
             tmp / name + ": " + why + "; an output replaces only " +
                 (kind == OutputKind::video ? "a video" : "a PNG sequence") + " this tool could have written");
     }
@@ -549,9 +575,9 @@ TEST_CASE("matte io: what this tool could not have written is never replaced, --
 
 TEST_CASE("matte io: an output that appears during the run is not replaced, and outputs are placed all or none") {
   IoTempDir tmp;
-  auto late = Sink::create(tmp / "a.png", OutputKind::image, 8, 8, 25, false);
-  late->write(solid(8, 8, CV_8UC3, cv::Scalar(1, 2, 3)));
-  write_sink(Sink::create(tmp / "a.png", OutputKind::image, 8, 8, 25, false), 1);  // the race's winner
+  auto late = Sink::create(tmp / "a.png", OutputKind::image, spec(8, 8, 25, false));
+  late->write(solid(8, 8, CV_8UC3, cv::Scalar(1, 2, 3)), tick());
+  write_sink(Sink::create(tmp / "a.png", OutputKind::image, spec(8, 8, 25, false)), 1);  // the race's winner
   const std::string winner = read_text(tmp / "a.png");
   CHECK(error_of([&] { late->commit(); }) == tmp / "a.png" + ": exists (written by another process during this run)");
   late.reset();
@@ -559,10 +585,10 @@ TEST_CASE("matte io: an output that appears during the run is not replaced, and 
   CHECK(tmp.listing() == std::set<std::string>{"a.png"});
 
   // Two outputs, the second taken meanwhile: the first is taken back too.
-  auto seq = Sink::create(tmp / "seq", OutputKind::png_sequence, 8, 8, 25, false);
-  auto video = Sink::create(tmp / "b.avi", OutputKind::video, 8, 8, 25, false);
-  seq->write(solid(8, 8, CV_8UC1, cv::Scalar(5)));
-  video->write(solid(8, 8, CV_8UC3, cv::Scalar(5, 5, 5)));
+  auto seq = Sink::create(tmp / "seq", OutputKind::png_sequence, spec(8, 8, 25, false));
+  auto video = Sink::create(tmp / "b.avi", OutputKind::video, spec(8, 8, 25, false));
+  seq->write(solid(8, 8, CV_8UC1, cv::Scalar(5)), tick());
+  video->write(solid(8, 8, CV_8UC3, cv::Scalar(5, 5, 5)), tick());
   std::ofstream(tmp / "b.avi") << "someone else's";
   const std::vector<Sink*> both = {seq.get(), video.get()};
   CHECK_THROWS_WITH_AS(commit_all(both), doctest::Contains("b.avi: exists"), Error);
@@ -588,8 +614,8 @@ TEST_CASE("matte io: temporaries are private and unguessable, and dead processes
   std::ofstream(tmp / legacy) << "partial";
   fs::create_directories(tmp.dir / ".y.png.matte-tmp-1");  // another target's
 
-  auto a = Sink::create(tmp / "x.png", OutputKind::image, 8, 8, 25, false);
-  auto b = Sink::create(tmp / "x.png", OutputKind::image, 8, 8, 25, false);
+  auto a = Sink::create(tmp / "x.png", OutputKind::image, spec(8, 8, 25, false));
+  auto b = Sink::create(tmp / "x.png", OutputKind::image, spec(8, 8, 25, false));
   const std::set<std::string> names = tmp.listing();
   CHECK(names.count(stale) == 0);
   CHECK(names.count(legacy) == 0);
@@ -603,28 +629,28 @@ TEST_CASE("matte io: temporaries are private and unguessable, and dead processes
 TEST_CASE("matte io: an output in a missing folder names the folder") {
   IoTempDir tmp;
   const std::string path = tmp / "missing/out.mp4";
-  CHECK(error_of([&] { Sink::create(path, OutputKind::video, 8, 8, 25, false); }) ==
+  CHECK(error_of([&] { Sink::create(path, OutputKind::video, spec(8, 8, 25, false)); }) ==
         path + ": cannot write (folder " + (tmp / "missing") + " does not exist)");
-  CHECK_THROWS_WITH_AS(Sink::create(tmp / "missing/seq/", OutputKind::png_sequence, 8, 8, 25, false),
+  CHECK_THROWS_WITH_AS(Sink::create(tmp / "missing/seq/", OutputKind::png_sequence, spec(8, 8, 25, false)),
                        doctest::Contains("does not exist"), Error);
   CHECK(tmp.listing().empty());
 }
 
 TEST_CASE("matte io: a single-image output takes one frame, PNG keeps transparency and JPEG does not") {
   IoTempDir tmp;
-  auto png = Sink::create(tmp / "one.png", OutputKind::image, 4, 3, 30, false);
+  auto png = Sink::create(tmp / "one.png", OutputKind::image, spec(4, 3, 30, false));
   CHECK(png->keeps_transparency());
   const cv::Mat bgra = solid(4, 3, CV_8UC4, cv::Scalar(9, 8, 7, 6));
-  png->write(bgra);
-  CHECK(error_of([&] { png->write(bgra); }) ==
+  png->write(bgra, tick());
+  CHECK(error_of([&] { png->write(bgra, tick()); }) ==
         tmp / "one.png" + ": one image output but the input has more than one frame; give a folder for a PNG sequence");
   png->commit();
   CHECK(same_pixels(cv::imread(tmp / "one.png", cv::IMREAD_UNCHANGED), bgra));
 
-  auto jpg = Sink::create(tmp / "one.JPG", OutputKind::image, 4, 3, 30, false);
+  auto jpg = Sink::create(tmp / "one.JPG", OutputKind::image, spec(4, 3, 30, false));
   CHECK_FALSE(jpg->keeps_transparency());
-  CHECK_THROWS_AS(jpg->write(bgra), Error);
-  jpg->write(solid(4, 3, CV_8UC3, cv::Scalar(200, 100, 50)));
+  CHECK_THROWS_AS(jpg->write(bgra, tick()), Error);
+  jpg->write(solid(4, 3, CV_8UC3, cv::Scalar(200, 100, 50)), tick());
   jpg->commit();
   const cv::Mat back = cv::imread(tmp / "one.JPG", cv::IMREAD_UNCHANGED);
   REQUIRE(back.type() == CV_8UC3);

@@ -20,26 +20,6 @@ const char* const kRvm = "models/rvm_mobilenetv3_fp32.onnx";
 const char* const kClip = "media/video/mechanic_360x640.mp4";  // 360x640 portrait, 388 frames
 const char* const kSuit = "media/images/suit_570x407.png";
 
-// Children started while it lives may write files of at most `bytes` each (as on a full disk:
-// writes fail with EFBIG; SIGXFSZ is ignored so that the failure reaches the tool).
-class FileSizeLimit {
- public:
-  explicit FileSizeLimit(rlim_t bytes) {
-    ::getrlimit(RLIMIT_FSIZE, &old_);
-    const rlimit limit{bytes, old_.rlim_max};
-    REQUIRE(::setrlimit(RLIMIT_FSIZE, &limit) == 0);
-    old_handler_ = std::signal(SIGXFSZ, SIG_IGN);
-  }
-  ~FileSizeLimit() {
-    ::setrlimit(RLIMIT_FSIZE, &old_);
-    std::signal(SIGXFSZ, old_handler_);
-  }
-
- private:
-  rlimit old_{};
-  void (*old_handler_)(int) = nullptr;
-};
-
 void put_chunk(std::ofstream& out, const char* type, const std::string& data) {
   auto be32 = [&](uint32_t v) {
     const char b[4] = {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
@@ -113,7 +93,7 @@ TEST_CASE("matte safety: --overwrite refuses folders holding an input, the model
                 {"a folder holding the model"});
   check_failure(tmp, {"--model", model, "--input", tmp / "shots/take1", "--output-alpha", tmp / "shots", "--overwrite"},
                 {2}, {"a folder holding the input"});
-  const Env in_work{.set = {}, .unset = {}, .cwd = tmp / "work"};
+  const Env in_work{.set = {}, .unset = {}, .cwd = tmp / "work", .stdin_path = ""};
   check_failure(tmp, {"--model", model, "--input", "photo.png", "--output-alpha", ".", "--overwrite"}, {2},
                 {".: --output-alpha"}, in_work);
   check_failure(tmp, {"--model", onnx, "--input", suit, "--output-alpha", "..", "--overwrite"}, {2},

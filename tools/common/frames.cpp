@@ -114,13 +114,19 @@ bool write_image(const std::string& path, const cv::Mat& image) {
   return with_quiet_stderr([&] { return cv::imwrite(path, image); });
 }
 
+std::string lower_extension(const fs::path& path) {
+  std::string ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return ext;
+}
+
+std::string size_text(int width, int height) { return std::to_string(width) + "x" + std::to_string(height); }
+
 bool has_image_extension(const fs::path& path) {
   static const std::vector<std::string> extensions = {".png", ".jpg", ".jpeg", ".jpe", ".bmp", ".dib", ".tif",
                                                       ".tiff", ".webp", ".jp2", ".pbm", ".pgm", ".ppm",
                                                       ".pnm", ".pxm", ".sr", ".ras", ".exr", ".hdr", ".pic"};
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  return std::find(extensions.begin(), extensions.end(), ext) != extensions.end();
+  return std::find(extensions.begin(), extensions.end(), lower_extension(path)) != extensions.end();
 }
 
 std::vector<float> read_gray(const std::string& path, int& width, int& height) {

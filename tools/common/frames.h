@@ -37,6 +37,10 @@ bool write_image(const std::string& path, const cv::Mat& image);
 
 // Whether OpenCV decodes files of this extension (case-insensitive).
 bool has_image_extension(const std::filesystem::path& path);
+// The extension with its dot, lower-case ("" when none).
+std::string lower_extension(const std::filesystem::path& path);
+// "WxH".
+std::string size_text(int width, int height);
 
 // Reads one image as 3-channel BGR (an alpha channel is ignored). Throws Error naming the path when
 // it cannot be decoded or, before decoding when its header says so, has more than `max_pixels`.

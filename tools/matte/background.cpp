@@ -68,7 +68,7 @@ BackgroundSpec parse_background(const std::string& text) {
 }
 
 Background::Background(const BackgroundSpec& spec, int width, int height, int64_t max_pixels)
-    : spec_(spec), width_(width), height_(height) {
+    : spec_(spec), width_(width), height_(height), max_pixels_(max_pixels) {
   if (spec_.colour) {
     frame_ = cv::Mat(height_, width_, CV_8UC3, cv::Scalar((*spec_.colour)[0], (*spec_.colour)[1], (*spec_.colour)[2]));
     return;
@@ -78,24 +78,19 @@ Background::Background(const BackgroundSpec& spec, int width, int height, int64_
     scale_into(read_image_bgr(spec_.path, max_pixels), width_, height_, frame_);
     return;
   }
-  video_ = std::make_unique<cv::VideoCapture>(spec_.path, cv::CAP_FFMPEG);
-  if (!video_->isOpened()) throw Error(spec_.path + ": cannot decode as an image or a video");
-  check_pixels(spec_.path, int64_t(video_->get(cv::CAP_PROP_FRAME_WIDTH)),
-               int64_t(video_->get(cv::CAP_PROP_FRAME_HEIGHT)), max_pixels);
-  cv::Mat probe;
-  if (!video_->read(probe)) throw Error(spec_.path + ": cannot decode as an image or a video");
-  video_->open(spec_.path, cv::CAP_FFMPEG);  // back to the first frame (reopened: FFmpeg seeks inexactly)
+  video_ = FrameSource::open(spec_.path, 0, 0.0, max_pixels_);
 }
 
-const cv::Mat& Background::next() {
+cv::Mat Background::next() {
   if (!video_) return frame_;
   cv::Mat raw;
   if (!video_->read(raw)) {
-    video_->open(spec_.path, cv::CAP_FFMPEG);  // loop
+    video_ = FrameSource::open(spec_.path, 0, 0.0, max_pixels_);  // loop (reopened: FFmpeg seeks inexactly)
     if (!video_->read(raw)) throw Error(spec_.path + ": cannot decode as an image or a video");
   }
-  scale_into(raw, width_, height_, frame_);
-  return frame_;
+  cv::Mat frame;
+  scale_into(raw, width_, height_, frame);
+  return frame;
 }
 
 }  // namespace matte::cli

@@ -4,9 +4,10 @@
 
 #include <memory>
 #include <opencv2/core.hpp>
-#include <opencv2/videoio.hpp>
 #include <optional>
 #include <string>
+
+#include "tools/matte/source.h"
 
 namespace matte::cli {
 
@@ -25,14 +26,17 @@ class Background {
  public:
   // Opens an image or a video path (throws Error naming it when missing or undecodable).
   Background(const BackgroundSpec& spec, int width, int height, int64_t max_pixels = 0);
-  // The background for the next frame, width×height BGR; a video restarts at its end.
-  const cv::Mat& next();
+  // The background for the next frame, width×height BGR; a video restarts at its end. Each video
+  // frame is a new buffer and a colour or image is one shared buffer, so a caller may keep what it
+  // gets without a copy (and must not write to it).
+  cv::Mat next();
 
  private:
   BackgroundSpec spec_;
   int width_, height_;
+  int64_t max_pixels_;
   cv::Mat frame_;
-  std::unique_ptr<cv::VideoCapture> video_;
+  std::unique_ptr<FrameSource> video_;
 };
 
 }  // namespace matte::cli

@@ -6,6 +6,10 @@
 #include <iostream>
 #include <opencv2/core/utils/logger.hpp>
 
+extern "C" {
+#include <libavutil/log.h>
+}
+
 #include "tools/matte/matte_cli.h"
 
 namespace {
@@ -27,9 +31,12 @@ int main(int argc, char** argv) {
   static_assert(std::atomic<int>::is_always_lock_free, "set from a signal handler");
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  // Over a file size limit, writes fail (EFBIG) and the run cleans up, instead of being killed.
+  std::signal(SIGXFSZ, SIG_IGN);
   // The tool reports its own errors in one line; OpenCV's and FFmpeg's warnings would only add noise.
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
   setenv("OPENCV_FFMPEG_LOGLEVEL", "-8", 0);
+  av_log_set_level(AV_LOG_QUIET);
   return matte::cli::run_matte(std::vector<std::string>(argv + 1, argv + argc), std::cout, std::cerr,
                                isatty(STDERR_FILENO), g_signal);
 }

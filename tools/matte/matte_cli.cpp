@@ -6,11 +6,14 @@
 #include <exception>
 #include <filesystem>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "engine/matte.h"
 #include "engine/weight_file.h"
 #include "tools/common/args.h"
+#include "tools/common/frames.h"
+#include "tools/matte/audio_track.h"
 #include "tools/matte/options.h"
 #include "tools/matte/pipeline.h"
 #include "tools/matte/preview.h"
@@ -24,12 +27,6 @@ namespace {
 namespace fs = std::filesystem;
 
 bool is_camera(const std::string& input) { return input.starts_with("camera:"); }
-
-std::string lower_extension(const std::string& path) {
-  std::string ext = fs::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  return ext;
-}
 
 // One spelling per file: "a/../a/x", "./a/x" and "a/x/" all name the same path.
 fs::path normal(const std::string& path) {
@@ -49,12 +46,13 @@ bool is_within(const fs::path& path, const fs::path& folder) {
 // folder, another output, or something in the way that this tool did not write.
 void check_output_paths(const MatteOptions& o) {
   std::vector<std::pair<std::string, std::string>> inputs = {{o.model, "the model"}};
-  if (!is_camera(o.input)) inputs.push_back({o.input, "the input"});
+  if (!is_camera(o.input) && !is_stream(o.input)) inputs.push_back({o.input, "the input"});
   if (!o.plate.empty()) inputs.push_back({o.plate, "the background plate"});
   if (!o.background.path.empty()) inputs.push_back({o.background.path, "the background"});
   inputs.push_back({fs::current_path().string(), "the current folder"});
   for (size_t i = 0; i < o.outputs.size(); ++i) {
     const OutputRequest& out = o.outputs[i];
+    if (out.path == "-") continue;  // standard output
     const fs::path target = normal(out.path);
     for (const auto& [path, role] : inputs) {
       if (target == normal(path)) throw UsageError(out.path + ": " + out.flag + " is " + role + " (" + path + ")");
@@ -139,13 +137,20 @@ std::string first_line(const char* what) {
 int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is_terminal,
         const std::atomic<int>& signal_received) {
   require_path(o.model, "--model");
-  if (!is_camera(o.input)) require_path(o.input, "--input");
+  if (!is_camera(o.input) && !is_stream(o.input)) require_path(o.input, "--input");
   if (!o.plate.empty()) require_path(o.plate, "--background-plate");
   if (!o.background.path.empty()) require_path(o.background.path, "--background");
   check_output_paths(o);
 
   // The input first: a frame too large is refused before the model costs memory.
-  const auto source = FrameSource::open(o.input, o.start, o.fps, o.max_pixels);
+  const bool keep_audio = !o.no_audio && std::any_of(o.outputs.begin(), o.outputs.end(), [](const OutputRequest& r) {
+    return r.kind == OutputKind::video && (r.content == Content::composition || r.content == Content::foreground);
+  });
+  const auto source = FrameSource::open(o.input, o.start, o.fps, o.max_pixels, keep_audio, &signal_received);
+  // With the video on standard output, the summary goes with the progress to standard error.
+  std::ostream& report = std::any_of(o.outputs.begin(), o.outputs.end(), [](const OutputRequest& r) {
+    return r.path == "-";
+  }) ? err : out;
   const int threads = o.threads > 0 ? o.threads : tbb::info::default_concurrency();
   Session session = load_model(o.model, {.threads = threads,
                                          .downsample_ratio = o.downsample_ratio,
@@ -163,11 +168,28 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
 
   const OutputsInProgress in_progress;
   std::vector<Output> outputs;
+  // How the outputs are written (audio re-encoded, a pixel format for an odd size): said once they
+  // are complete, so that a failed run still ends with its one error line.
+  std::ostringstream notices;
   bool needs_background = o.preview;
   for (const OutputRequest& request : o.outputs) {
-    outputs.push_back({request.content, Sink::create(request.path, request.kind, width, height, source->fps(), o.overwrite)});
+    SinkSpec spec;
+    spec.width = width;
+    spec.height = height;
+    spec.overwrite = o.overwrite;
+    const bool with_audio = request.content == Content::composition || request.content == Content::foreground;
+    spec.channels = request.content == Content::composition ? (o.background_given ? 3 : 4)
+                    : with_audio                            ? 3
+                                                            : 1;
+    spec.time_base = source->time_base();
+    spec.frame_rate = source->frame_rate();
+    spec.video = o.video;
+    if (with_audio) spec.audio = source->audio();
+    spec.notices = &notices;
+    outputs.push_back({request.content, Sink::create(request.path, request.kind, spec)});
     needs_background |= request.content == Content::composition && !outputs.back().sink->keeps_transparency();
   }
+  for (AudioTrack* track : source->audio()) track->seal();  // every output that takes it has subscribed
   std::optional<Background> background;
   if (needs_background) background.emplace(o.background, width, height, o.max_pixels);
 
@@ -213,16 +235,22 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
     err << "matte: interrupted by signal " << sig << "; no output written\n";
     return 128 + sig;
   }
+  if (const std::string warning = source->ending_warning(); !warning.empty()) {
+    err << "matte: warning: " << warning << "\n";
+  }
   std::vector<Sink*> sinks;
   for (Output& output : outputs) sinks.push_back(output.sink.get());
   commit_all(sinks);
+  err << notices.str();
   // Closing a video flushes the encoder's look-ahead: part of the run's time.
   const double seconds = progress.seconds();
   if (!o.quiet) {
     const std::string detail = session.needs_plate()
                                    ? std::to_string(result.refined_patches / std::max<int64_t>(result.frames, 1)) + " refined patches per frame"
                                    : "downsample ratio " + number_text(session.downsample_ratio_for(width, height));
-    out << summary_line(result.frames, width, height, seconds, detail + ", " + std::to_string(threads) + " threads") << "\n";
+    std::string tail = detail + ", " + std::to_string(threads) + " threads";
+    if (const int64_t lost = source->lost_frames()) tail += ", " + std::to_string(lost) + " damaged input frames lost";
+    report << summary_line(result.frames, width, height, seconds, tail) << "\n";
   }
   return 0;
 }

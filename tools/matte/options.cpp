@@ -13,8 +13,10 @@ usage: matte --model MODEL --input INPUT [--background-plate PLATE] [outputs] [o
 
   --model PATH               a converted weight file (.safetensors, from onnx2flat) or the
                              published .onnx file (converted in memory at start-up)
-  --input INPUT              a video file, one image, a folder of images (name order, one
-                             sequence) or camera:N (camera number N)
+  --input INPUT              a video file (any container and codec FFmpeg reads), - (a video
+                             stream on standard input: nut, matroska, mpegts, y4m), a URL FFmpeg
+                             opens (http://, rtsp://), one image, a folder of images (name order,
+                             one sequence) or camera:N (camera number N)
   --background-plate PLATE   BGMv2 only (required there): the clean background shot from the same
                              camera, an image (used for every frame) or a video (frame by frame)
 
@@ -25,12 +27,40 @@ outputs (any combination; at least one, or --preview):
   --output-error PATH        BGMv2: the base network's error map (where refinement is wanted)
   --output-refine-map PATH   BGMv2: white on the 4x4 patches the refiner recomputed
   --output-type TYPE         video or png_sequence, for every output. Default: by the path:
-                             .mp4 .m4v .mov .mkv (H.264) and .avi (MJPEG) are videos; .png .jpg
-                             .jpeg .bmp .tif .tiff .webp are one image (one-frame runs only); a
-                             folder, a trailing '/' or no extension is a PNG sequence
-  Videos keep the input's size and frame rate. PNG sequences are numbered 000000.png, 000001.png,
-  ...; alpha is 8-bit one channel, round(alpha*255); a composition PNG is RGBA (foreground with
-  alpha) for use in any editor; a composition video is flattened over --background.
+                             .mp4 .m4v .mov .mkv .webm .avi and - (standard output) are videos;
+                             .png .jpg .jpeg .bmp .tif .tiff .webp are one image (one-frame runs
+                             only); a folder, a trailing '/' or no extension is a PNG sequence
+  PNG sequences are numbered 000000.png, 000001.png, ...; alpha is 8-bit one channel,
+  round(alpha*255); a composition PNG is RGBA (foreground with alpha) for use in any editor.
+  Videos keep the input's size and each frame's timestamp (30000/1001 stays 30000/1001, variable
+  rates stay variable). A composition video in a codec with alpha is the foreground with alpha
+  (transparent) unless --background is given; otherwise it is flattened over the background.
+
+video formats (--video-codec, default by extension: .mp4 .m4v .mov .mkv h264, .webm vp9, .avi mjpeg):
+  codec   containers          alpha  notes
+  h264    mp4 m4v mov mkv avi no     libx264 yuv420p, CRF 18, preset ultrafast; plays everywhere
+  hevc    mp4 m4v mov mkv     no     libx265 yuv420p, CRF 18
+  vp9     webm mkv mp4        yes    yuva420p; browsers (Chrome, Firefox) show the transparency
+  prores  mov mkv             yes    ProRes 4444 yuva444p10le (422 HQ without alpha); editors
+                                     (Final Cut, Premiere, DaVinci Resolve, After Effects)
+  qtrle   mov                 yes    QuickTime Animation, lossless RGB(A); editors
+  ffv1    mkv avi             yes    lossless; FFmpeg-based players and editors (mpv, VLC)
+  png     mov mp4 avi         yes    lossless; editors
+  mjpeg   avi mov mkv mp4     no     yuvj420p
+  A lossless codec (qtrle, ffv1, png) writes --output-alpha equal to the alpha PNG sequence. An odd
+  width or height in h264/hevc is written in 4:4:4 (said on stderr), never cropped.
+  --video-codec C            one of the codecs above, for every video output
+  --video-crf N              quality for h264/hevc (0-51) and vp9 (0-63; default 24)
+  --video-preset P           x264/x265 speed: ultrafast superfast veryfast faster fast medium slow
+                             slower veryslow placebo (default ultrafast: the least CPU,
+                             files about 3x larger than veryfast; see bench/README.md)
+  --video-mbps M             a bitrate in Mbit/s instead of a CRF (h264, hevc, vp9, mjpeg)
+  --output-format FMT        the container of the output written to standard output (-): nut,
+                             matroska, mpegts, mp4 (fragmented), y4m, rawvideo (BGR24), ...
+  Audio: the composition and foreground videos get every audio stream of the input, in its order,
+  packet for packet when the container takes the codec, else re-encoded (AAC; Opus in webm; one
+  line on stderr says so), cut to the --start/--frames span and in sync with the first frame.
+  Alpha, error and refine-map videos get none. --no-audio drops it.
 
 options:
   --background BG            colour #RRGGBB or R,G,B, an image (scaled to the frame) or a video
@@ -49,8 +79,9 @@ options:
   --threads N                inference threads (default: every core)
   --start N                  skip the first N frames
   --frames N                 stop after N frames
-  --fps F                    frame rate of video outputs (default: the input video's; 30 for
-                             images and cameras that report none)
+  --fps F                    frame rate for image folders and cameras (default 30, or the
+                             camera's); given for a video, it retimes the frames to F and drops
+                             the audio
   --max-pixels N             refuse frames (and plates, backgrounds) of more than N pixels, before
                              decoding them (default 33177600: 8K UHD, 7680x4320; a run takes up
                              to about 30 bytes of memory per pixel)
@@ -59,6 +90,7 @@ options:
                              output's format, or a folder holding nothing but NNNNNN.png frames
   --preview                  show the composition in a window as it is produced; q stops and
                              keeps what was written
+  --no-audio                 no audio in the video outputs
   --quiet                    no progress bar and no summary line; errors only
   --help, --version
 
@@ -66,14 +98,16 @@ BGMv2 needs frame sizes divisible by 4: other frames and their plates are padded
 edge pixels and the outputs cropped back.
 
 Outputs are written in a private temporary folder beside the final path and renamed when all are
-complete; on an error or Ctrl-C nothing is left behind, and an output that appeared meanwhile is
+complete (a video on standard output is written as it goes); on an error or Ctrl-C nothing is left
+behind, and an output that appeared meanwhile is
 never replaced without --overwrite (exit codes: 0 done, 1 error, 2 bad command line, 130 Ctrl-C).
 An output that is, or is a folder holding, an input, the model, a plate, the background or the
 current folder is refused. The recurrent state carries over from frame to frame, so one call is
 one clip.
 
-Audio: OpenCV does not carry the audio track. Copy it back from the input with ffmpeg:
-  ffmpeg -i composition.mp4 -i input.mp4 -map 0:v -map 1:a? -c copy composition_with_audio.mp4
+With an output on standard output (-), the progress and the summary go to standard error. At most
+one output may be -. A damaged input is decoded on (as ffmpeg does) and the summary counts the
+frames lost; an input that ends early is warned about on stderr.
 
 examples:
   matte --model rvm.safetensors --input clip.mp4 --output-composition comp.mp4 --output-alpha alpha/
@@ -81,6 +115,10 @@ examples:
         --output-foreground fgr.mp4 --downsample-ratio 0.25 --seq-chunk 4
   matte --model rvm.safetensors --input photo.jpg --output-composition cutout.png
   matte --model rvm.safetensors --input frames/ --fps 24 --output-composition comp.mov --background beach.jpg
+  matte --model rvm.safetensors --input clip.mp4 --output-composition transparent.mov --video-codec prores
+  matte --model rvm.safetensors --input clip.mp4 --output-composition web.webm
+  ffmpeg -i in.mov -f nut - | matte --model rvm.safetensors --input - --output-composition - \
+        --output-format nut --video-codec ffv1 | ffmpeg -f nut -i - out.mov
   matte --model rvm.safetensors --input camera:0 --preview --output-composition live.mp4
   matte --model bgm.safetensors --input take.mp4 --background-plate plate.jpg --output-alpha pha.mp4 \
         --output-refine-map refined/
@@ -93,8 +131,8 @@ const std::vector<std::string> kValueOptions = {
     "--output-type",    "--background", "--background-plate", "--downsample-ratio", "--seq-chunk",
     "--threads",        "--frames",  "--start",              "--fps",            "--output-error",
     "--output-refine-map", "--backbone-scale", "--refine-mode", "--sample-pixels", "--refine-threshold",
-    "--max-pixels"};
-const std::vector<std::string> kSwitches = {"--quiet", "--preview", "--overwrite", "--resize-plate"};
+    "--max-pixels", "--video-codec", "--video-crf", "--video-preset", "--video-mbps", "--output-format"};
+const std::vector<std::string> kSwitches = {"--quiet", "--preview", "--overwrite", "--resize-plate", "--no-audio"};
 
 }  // namespace
 
@@ -124,7 +162,32 @@ MatteOptions parse_matte_options(const std::vector<std::string>& argv) {
     throw UsageError("no output: give --output-composition, --output-alpha, --output-foreground or --preview");
   }
 
-  if (args.has("--background")) o.background = parse_background(args.required("--background"));
+  o.background_given = args.has("--background");
+  if (o.background_given) o.background = parse_background(args.required("--background"));
+  o.video.codec = args.text("--video-codec", "");
+  if (args.has("--video-crf")) o.video.crf = args.integer("--video-crf", 0, 0, 63);
+  o.video.preset = args.text("--video-preset", "");
+  if (args.has("--video-mbps")) o.video.mbps = args.real_above("--video-mbps", 0.0f, 0.0f, 10000.0f);
+  o.video.format = args.text("--output-format", "");
+  o.no_audio = args.flag("--no-audio");
+  const OutputRequest* piped = nullptr;
+  bool any_video = false;
+  for (const OutputRequest& out : o.outputs) {
+    if (out.path == "-") {
+      if (piped) {
+        throw UsageError("-: given to both " + piped->flag + " and " + out.flag +
+                         "; one output at most goes to standard output");
+      }
+      piped = &out;
+    }
+    if (out.kind != OutputKind::video) continue;
+    any_video = true;
+    check_video_settings(out.path, o.video);
+  }
+  if (!o.video.format.empty() && !piped) throw UsageError("--output-format: only for an output to standard output (-)");
+  if (!any_video && (!o.video.codec.empty() || o.video.crf || !o.video.preset.empty() || o.video.mbps)) {
+    throw UsageError("--video-codec, --video-crf, --video-preset and --video-mbps need a video output");
+  }
   const std::string ratio = args.text("--downsample-ratio", "auto");
   o.downsample_ratio = ratio == "auto" ? 0.0f : args.real_above("--downsample-ratio", 0.0f, 0.0f, 1.0f);
   o.seq_chunk = args.integer("--seq-chunk", 1, 1, 256);

@@ -24,9 +24,12 @@ struct MatteOptions {
   std::string model, input, plate;
   std::vector<OutputRequest> outputs;  // composition, alpha, foreground, error, refine map, as requested
   BackgroundSpec background = default_background();
+  bool background_given = false;  // an explicit --background flattens a transparent composition
+  VideoSettings video;            // --video-*, --output-format
+  bool no_audio = false;
   float downsample_ratio = 0.0f;  // 0 = auto
   int seq_chunk = 1, threads = 0, frames = 0, start = 0;  // frames 0 = all, threads 0 = every core
-  double fps = 0.0;                                      // 0 = the source's
+  double fps = 0.0;                                      // 0 = the source's (retimes a video)
   int64_t max_pixels = kDefaultMaxPixels;                // larger frames are refused up front
   bool quiet = false, preview = false, overwrite = false;
   // BGMv2

@@ -15,20 +15,45 @@ namespace {
 // Consecutive frames that go through inference together (--seq-chunk).
 struct Batch {
   std::vector<cv::Mat> frames, backgrounds, plates;
+  std::vector<FrameTime> times;
   std::vector<Matte> mattes;
 };
 
 using BatchPtr = std::shared_ptr<Batch>;
 
+// Frames and mattes the encoder has written, handed back to the decoder and inference: a 1080p
+// frame is 6 MB and a result tens of MB, and fresh ones per frame cost page faults on every frame.
+template <class T>
+class Pool {
+ public:
+  T take() {
+    std::lock_guard lock(mutex_);
+    if (free_.empty()) return {};
+    T item = std::move(free_.back());
+    free_.pop_back();
+    return item;
+  }
+  void give(std::vector<T>& items) {
+    std::lock_guard lock(mutex_);
+    for (T& item : items) free_.push_back(std::move(item));
+    items.clear();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<T> free_;
+};
+
 // An empty batch marks the end: the input ended, max_frames was reached or a stop was asked for.
-std::shared_ptr<Batch> read_batch(const PipelineJob& job, int64_t& read) {
+std::shared_ptr<Batch> read_batch(const PipelineJob& job, int64_t& read, Pool<cv::Mat>& frames) {
   auto batch = std::make_shared<Batch>();
   while (int(batch->frames.size()) < job.seq_chunk && !job.stop() && (job.max_frames == 0 || read < job.max_frames)) {
-    cv::Mat bgr;
-    if (!job.source->read(bgr)) break;
+    cv::Mat bgr = frames.take();  // the source may decode into it
+    FrameTime time;
+    if (!job.source->read(bgr, time)) break;
     batch->frames.push_back(std::move(bgr));
-    // The background frame is cloned: a colour or image background hands out one shared buffer.
-    if (job.background) batch->backgrounds.push_back(job.background->next().clone());
+    batch->times.push_back(time);
+    if (job.background) batch->backgrounds.push_back(job.background->next());
     if (job.plate) batch->plates.push_back(job.plate->next());
     ++read;
   }
@@ -37,29 +62,7 @@ std::shared_ptr<Batch> read_batch(const PipelineJob& job, int64_t& read) {
 
 Image8 image8(const cv::Mat& bgr) { return {bgr.data, bgr.cols, bgr.rows, bgr.step, PixelFormat::bgr8}; }
 
-// Mattes the encoder has written, handed back to inference: a 1080p result is tens of MB, and a
-// fresh one per frame would cost page faults on every frame.
-class MattePool {
- public:
-  Matte take() {
-    std::lock_guard lock(mutex_);
-    if (free_.empty()) return {};
-    Matte m = std::move(free_.back());
-    free_.pop_back();
-    return m;
-  }
-  void give(std::vector<Matte>& mattes) {
-    std::lock_guard lock(mutex_);
-    for (Matte& m : mattes) free_.push_back(std::move(m));
-    mattes.clear();
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<Matte> free_;
-};
-
-void infer(Session& session, Batch& batch, MattePool& pool) {
+void infer(Session& session, Batch& batch, Pool<Matte>& pool) {
   if (!batch.plates.empty() || batch.frames.size() == 1) {
     for (size_t i = 0; i < batch.frames.size(); ++i) {
       Matte m = pool.take();
@@ -79,8 +82,8 @@ void gray(const std::vector<uint8_t>& plane, const Matte& m, cv::Mat& out) {
   cv::Mat(m.height, m.width, CV_8UC1, const_cast<uint8_t*>(plane.data())).copyTo(out);
 }
 
-void write_frame(const Matte& m, const cv::Mat& background, std::vector<Output>& outputs, cv::Mat& composite,
-                 bool want_composite) {
+void write_frame(const Matte& m, const FrameTime& time, const cv::Mat& background, std::vector<Output>& outputs,
+                 cv::Mat& composite, bool want_composite) {
   cv::Mat pixels;
   bool composited = false;
   for (Output& out : outputs) {
@@ -99,7 +102,7 @@ void write_frame(const Matte& m, const cv::Mat& background, std::vector<Output>&
         }
         break;
     }
-    out.sink->write(pixels);
+    out.sink->write(pixels, time);
   }
   if (want_composite && !composited) composite_over(m, background, composite);
 }
@@ -170,14 +173,15 @@ class Failure {
 PipelineResult run_pipeline(const PipelineJob& job) {
   Channel decoded, inferred;
   Failure failure(decoded, inferred);
-  MattePool pool;
+  Pool<Matte> pool;
+  Pool<cv::Mat> frames;
   int64_t read = 0;
   PipelineResult result;
 
   std::thread decoder([&] {
     failure.guard([&] {
       for (bool more = true; more;) {
-        BatchPtr batch = read_batch(job, read);
+        BatchPtr batch = read_batch(job, read, frames);
         more = !batch->frames.empty();
         if (!decoded.push(std::move(batch))) return;
       }
@@ -189,12 +193,13 @@ PipelineResult run_pipeline(const PipelineJob& job) {
       for (BatchPtr batch; inferred.pop(batch) && !batch->frames.empty();) {
         for (size_t i = 0; i < batch->mattes.size(); ++i) {
           const cv::Mat background = job.background ? batch->backgrounds[i] : cv::Mat();
-          write_frame(batch->mattes[i], background, *job.outputs, composite, job.want_composite);
+          write_frame(batch->mattes[i], batch->times[i], background, *job.outputs, composite, job.want_composite);
           ++result.frames;
           result.refined_patches += batch->mattes[i].refined_patches;
           if (job.on_frame) job.on_frame(result.frames, composite);
         }
         pool.give(batch->mattes);
+        frames.give(batch->frames);
       }
     });
   });

@@ -11,8 +11,6 @@ namespace matte::cli {
 
 namespace {
 
-std::string size_text(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
-
 }  // namespace
 
 Plate::Plate(const std::string& path, int width, int height, bool resize, int64_t max_pixels)

@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <opencv2/imgcodecs.hpp>
-#include <opencv2/videoio.hpp>
 #include <vector>
 
 #include "engine/error.h"
@@ -18,7 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string> kVideoExtensions = {".mp4", ".m4v", ".mov", ".mkv", ".avi"};
 const std::vector<std::string> kImageExtensions = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"};
 
 bool contains(const std::vector<std::string>& list, const std::string& s) {
@@ -29,12 +27,6 @@ std::string joined(const std::vector<std::string>& list) {
   std::string s;
   for (const std::string& e : list) s += (s.empty() ? "" : " ") + e;
   return s;
-}
-
-std::string lower_extension(const fs::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  return ext;
 }
 
 // The frame checks every kind shares.
@@ -54,45 +46,30 @@ class SizedSink : public Sink {
     }
   }
 
-  const fs::path& work() const { return staged_->work_path(); }
+  const fs::path& work() const { return staged_->work_path(); }  // not for standard output
   int width_, height_;
 };
 
+// The writer is a member of the derived class: it closes the temporary before the base class
+// removes it.
 class VideoSink : public SizedSink {
  public:
-  VideoSink(const std::string& path, int width, int height, double fps, bool overwrite)
-      : SizedSink(path, OutputKind::video, width, height, overwrite) {
-    const std::string ext = lower_extension(work());
-    const int fourcc =
-        ext == ".avi" ? cv::VideoWriter::fourcc('M', 'J', 'P', 'G') : cv::VideoWriter::fourcc('a', 'v', 'c', '1');
-    writer_.open(work().string(), cv::CAP_FFMPEG, fourcc, fps, cv::Size(width, height), true);
-    if (!writer_.isOpened()) throw Error(path + ": cannot write video (no encoder for " + ext + "?)");
+  VideoSink(const std::string& path, const SinkSpec& spec)
+      : SizedSink(path, OutputKind::video, spec.width, spec.height, spec.overwrite),
+        writer_(path, path == "-" ? "pipe:1" : work().string(), spec.video,
+                {spec.width, spec.height, spec.channels, spec.time_base, spec.frame_rate}, spec.audio,
+                *spec.notices) {}
+
+  void write(const cv::Mat& frame, const FrameTime& time) override {
+    check_frame(frame, writer_.carries_alpha());
+    writer_.write(frame, time);
   }
 
-  // The writer holds the temporary open: released before the base class removes it.
-  ~VideoSink() override { writer_.release(); }
-
-  void write(const cv::Mat& frame) override {
-    check_frame(frame, false);
-    if (frame.channels() == 3) {
-      writer_.write(frame);
-    } else {
-      cv::merge(std::vector<cv::Mat>{frame, frame, frame}, gray_bgr_);
-      writer_.write(gray_bgr_);
-    }
-  }
-
-  void close() override {
-    writer_.release();
-    std::error_code ec;
-    if (fs::file_size(work(), ec) == 0 || ec) throw Error(path_ + ": the video encoder wrote nothing");
-  }
-
-  bool keeps_transparency() const override { return false; }
+  void close() override { writer_.close(); }
+  bool keeps_transparency() const override { return writer_.carries_alpha(); }
 
  private:
-  cv::VideoWriter writer_;
-  cv::Mat gray_bgr_;
+  VideoWriter writer_;
 };
 
 class PngSequenceSink : public SizedSink {
@@ -100,7 +77,7 @@ class PngSequenceSink : public SizedSink {
   PngSequenceSink(const std::string& path, int width, int height, bool overwrite)
       : SizedSink(path, OutputKind::png_sequence, width, height, overwrite) {}
 
-  void write(const cv::Mat& frame) override {
+  void write(const cv::Mat& frame, const FrameTime&) override {
     check_frame(frame, true);
     char name[16];
     std::snprintf(name, sizeof name, "%06d.png", index_++);
@@ -121,7 +98,7 @@ class ImageSink : public SizedSink {
   ImageSink(const std::string& path, int width, int height, bool overwrite)
       : SizedSink(path, OutputKind::image, width, height, overwrite) {}
 
-  void write(const cv::Mat& frame) override {
+  void write(const cv::Mat& frame, const FrameTime&) override {
     if (!frame_.empty()) {
       throw Error(path_ + ": one image output but the input has more than one frame; give a folder for a PNG sequence");
     }
@@ -147,15 +124,16 @@ class ImageSink : public SizedSink {
 
 OutputKind output_kind(const std::string& path, std::optional<OutputKind> forced) {
   const std::string ext = lower_extension(path);
+  if (path == "-") return OutputKind::video;
   if (forced == OutputKind::png_sequence) return OutputKind::png_sequence;
-  if (forced == OutputKind::video && !contains(kVideoExtensions, ext)) {
-    throw UsageError(path + ": the extension does not match --output-type video (" + joined(kVideoExtensions) + ")");
+  if (forced == OutputKind::video && !contains(video_extensions(), ext)) {
+    throw UsageError(path + ": the extension does not match --output-type video (" + joined(video_extensions()) + ")");
   }
   if (path.ends_with('/')) return OutputKind::png_sequence;
-  if (contains(kVideoExtensions, ext)) return OutputKind::video;
+  if (contains(video_extensions(), ext)) return OutputKind::video;
   if (contains(kImageExtensions, ext)) return OutputKind::image;
   if (ext.empty() || fs::is_directory(path)) return OutputKind::png_sequence;
-  throw UsageError(path + ": unknown output extension " + ext + " (video: " + joined(kVideoExtensions) +
+  throw UsageError(path + ": unknown output extension " + ext + " (video: " + joined(video_extensions()) +
                    "; image: " + joined(kImageExtensions) + "; or a folder for a PNG sequence)");
 }
 
@@ -165,15 +143,14 @@ OutputKind parse_output_type(const std::string& text) {
   throw UsageError("--output-type " + text + ": must be video or png_sequence");
 }
 
-std::unique_ptr<Sink> Sink::create(const std::string& path, OutputKind kind, int width, int height, double fps,
-                                   bool overwrite) {
+std::unique_ptr<Sink> Sink::create(const std::string& path, OutputKind kind, const SinkSpec& spec) {
   switch (kind) {
     case OutputKind::video:
-      return std::make_unique<VideoSink>(path, width, height, fps, overwrite);
+      return std::make_unique<VideoSink>(path, spec);
     case OutputKind::png_sequence:
-      return std::make_unique<PngSequenceSink>(path, width, height, overwrite);
+      return std::make_unique<PngSequenceSink>(path, spec.width, spec.height, spec.overwrite);
     case OutputKind::image:
-      return std::make_unique<ImageSink>(path, width, height, overwrite);
+      return std::make_unique<ImageSink>(path, spec.width, spec.height, spec.overwrite);
   }
   throw Error(path + ": unknown output kind");
 }
@@ -187,7 +164,7 @@ void commit_all(std::span<Sink* const> sinks) {
   std::vector<StagedOutput*> staged;
   for (Sink* sink : sinks) {
     sink->close();
-    staged.push_back(&sink->staged());
+    if (sink->staged()) staged.push_back(sink->staged());
   }
   place_together(staged);
 }

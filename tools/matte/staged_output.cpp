@@ -17,18 +17,13 @@
 #include <vector>
 
 #include "engine/error.h"
+#include "tools/common/frames.h"
 
 namespace matte::cli {
 
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string lower_extension(const fs::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  return ext;
-}
 
 bool is_frame_name(const std::string& name) {
   return name.size() == 10 && name.ends_with(".png") &&
@@ -42,6 +37,7 @@ bool has_signature(const fs::path& path) {
       {".m4v", {"????ftyp", "????moov", "????mdat", "????free", "????wide"}},
       {".mov", {"????ftyp", "????moov", "????mdat", "????free", "????wide"}},
       {".mkv", {"\x1a\x45\xdf\xa3"}},
+      {".webm", {"\x1a\x45\xdf\xa3"}},
       {".avi", {"RIFF????AVI "}},
       {".png", {"\x89PNG\r\n\x1a\n"}},
       {".jpg", {"\xff\xd8\xff"}},
