@@ -230,25 +230,24 @@ TEST_CASE("matte io: composite_over matches hand-computed (F8·A8 + B·(255−A8
   CHECK_THROWS_AS(composite_over(m, cv::Mat(3, 3, CV_8UC3), out), Error);
 }
 
-TEST_CASE("matte io: foreground_with_alpha is BGRA, colour 0 where alpha is 0, foreground_bgr and alpha_gray copy") {
+TEST_CASE("matte io: foreground_with_alpha is BGRA, colour 0 where alpha is 0; plane_image views a plane") {
   const Matte m = tiny_matte();
-  cv::Mat bgra, bgr, gray;
+  cv::Mat bgra;
   foreground_with_alpha(m, bgra);
-  foreground_bgr(m, bgr);
-  alpha_gray(m, gray);
+  const cv::Mat bgr = plane_image(m.foreground8, m, 3), gray = plane_image(m.alpha8, m, 1);
   REQUIRE(bgra.type() == CV_8UC4);
   REQUIRE(bgr.type() == CV_8UC3);
   REQUIRE(gray.type() == CV_8UC1);
   CHECK(bgra.at<cv::Vec4b>(0, 0) == cv::Vec4b(0, 0, 0, 0));  // α 0: colour dropped
   CHECK(bgra.at<cv::Vec4b>(0, 1) == cv::Vec4b(82, 204, 51, 255));
   CHECK(bgra.at<cv::Vec4b>(1, 2) == cv::Vec4b(102, 51, 153, 26));
-  CHECK(bgr.at<cv::Vec3b>(0, 0) == cv::Vec3b(128, 26, 230));  // foreground_bgr keeps it
+  CHECK(bgr.at<cv::Vec3b>(0, 0) == cv::Vec3b(128, 26, 230));  // the foreground keeps it
   CHECK(bgr.at<cv::Vec3b>(1, 0) == cv::Vec3b(179, 0, 255));
   for (int i = 0; i < 6; ++i) CHECK(gray.at<uint8_t>(i / 3, i % 3) == m.alpha8[i]);
-  // `out` is reallocated to the matte's size.
-  cv::Mat reused(10, 10, CV_8UC1);
-  alpha_gray(m, reused);
-  CHECK(reused.size() == cv::Size(3, 2));
+  // Views, not copies: no frame-sized copy per output.
+  CHECK(gray.data == m.alpha8.data());
+  CHECK(bgr.data == m.foreground8.data());
+  CHECK(gray.size() == cv::Size(3, 2));
 }
 
 TEST_CASE("matte io: a colour background is a constant frame of the output size") {

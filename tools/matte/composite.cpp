@@ -52,16 +52,8 @@ void foreground_with_alpha(const Matte& m, cv::Mat& out) {
   }
 }
 
-void foreground_bgr(const Matte& m, cv::Mat& out) {
-  out.create(m.height, m.width, CV_8UC3);
-  const size_t row = size_t(m.width) * 3;
-  for (int y = 0; y < m.height; ++y) std::copy_n(m.foreground8.data() + y * row, row, out.ptr<uint8_t>(y));
-}
-
-void alpha_gray(const Matte& m, cv::Mat& out) {
-  out.create(m.height, m.width, CV_8UC1);
-  const size_t row = size_t(m.width);
-  for (int y = 0; y < m.height; ++y) std::copy_n(m.alpha8.data() + y * row, row, out.ptr<uint8_t>(y));
+cv::Mat plane_image(const std::vector<uint8_t>& plane, const Matte& m, int channels) {
+  return cv::Mat(m.height, m.width, CV_8UC(channels), const_cast<uint8_t*>(plane.data()));
 }
 
 }  // namespace matte::cli

@@ -14,9 +14,8 @@ void composite_over(const Matte& m, const cv::Mat& background_bgr, cv::Mat& out)
 // BGRA 8-bit for PNG: colour = the 8-bit foreground where round(α·255) > 0 and 0 elsewhere (as RVM writes
 // its RGBA composition), alpha = round(α·255).
 void foreground_with_alpha(const Matte& m, cv::Mat& out);
-// The 8-bit foreground as BGR. `m` came from BGR input, so foreground8 is already BGR.
-void foreground_bgr(const Matte& m, cv::Mat& out);
-// round(α·255), one channel.
-void alpha_gray(const Matte& m, cv::Mat& out);
+// An 8-bit plane of the matte (alpha8, foreground8, error8, refined8) as an image over its memory,
+// without a copy: sinks only read it. foreground8 is BGR, as the input it came from.
+cv::Mat plane_image(const std::vector<uint8_t>& plane, const Matte& m, int channels);
 
 }  // namespace matte::cli

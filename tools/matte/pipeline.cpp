@@ -77,21 +77,16 @@ void infer(Session& session, Batch& batch, Pool<Matte>& pool) {
   batch.mattes = session.process_chunk(images);
 }
 
-// One 8-bit plane of the matte (error map, refine map) as a one-channel image.
-void gray(const std::vector<uint8_t>& plane, const Matte& m, cv::Mat& out) {
-  cv::Mat(m.height, m.width, CV_8UC1, const_cast<uint8_t*>(plane.data())).copyTo(out);
-}
-
 void write_frame(const Matte& m, const FrameTime& time, const cv::Mat& background, std::vector<Output>& outputs,
                  cv::Mat& composite, bool want_composite) {
   cv::Mat pixels;
   bool composited = false;
   for (Output& out : outputs) {
     switch (out.content) {
-      case Content::alpha: alpha_gray(m, pixels); break;
-      case Content::foreground: foreground_bgr(m, pixels); break;
-      case Content::error: gray(m.error8, m, pixels); break;
-      case Content::refine_map: gray(m.refined8, m, pixels); break;
+      case Content::alpha: pixels = plane_image(m.alpha8, m, 1); break;
+      case Content::foreground: pixels = plane_image(m.foreground8, m, 3); break;
+      case Content::error: pixels = plane_image(m.error8, m, 1); break;
+      case Content::refine_map: pixels = plane_image(m.refined8, m, 1); break;
       case Content::composition:
         if (out.sink->keeps_transparency()) {
           foreground_with_alpha(m, pixels);
