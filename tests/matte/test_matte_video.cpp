@@ -122,6 +122,23 @@ TEST_CASE("matte video: the H.264 path's own YUV 4:2:0 conversion is within one 
   }
 }
 
+TEST_CASE("matte video: alpha as lossless H.264 (CRF 0, yuv420p) reads back within one level of the alpha PNGs") {
+  const std::string model = require_shared(kRvm);
+  const TempDir tmp;
+  fs::create_directories(tmp.dir / "in");
+  const cv::Mat photo = cv::imread(require_shared(kSuit), cv::IMREAD_COLOR)(cv::Rect(0, 0, 320, 240));
+  for (int k = 0; k < 2; ++k) REQUIRE(cv::imwrite(tmp / cv::format("in/%d.png", k), photo));
+  check_ran(run_matte(tmp, {"--model", model, "--input", tmp / "in", "--output-alpha", tmp / "pha"}));
+  check_ran(run_matte(tmp, {"--model", model, "--input", tmp / "in", "--video-crf", "0", "--output-alpha", tmp / "a.mp4"}));
+  const AvVideo a = read_av(tmp / "a.mp4", Pixels::gray);
+  REQUIRE(a.frames == 2);
+  CHECK(a.pix_fmt == "yuv420p");
+  for (int k = 0; k < 2; ++k) {
+    // 8-bit limited range there and back: at most one level.
+    CHECK(cv::norm(a.images[size_t(k)], read_png(tmp / cv::format("pha/%06d.png", k)), cv::NORM_INF) <= 1);
+  }
+}
+
 TEST_CASE("matte video: every audio stream copied packet for packet, cut with --start/--frames, 30000/1001 timestamps exact") {
   const std::string model = require_shared(kRvm), clip = require_shared(kAudioClip);
   const TempDir tmp;

@@ -43,6 +43,7 @@ class Sink {
   virtual ~Sink() = default;  // removes the temporary unless committed
 
   // BGR, BGRA or one-channel 8-bit frames of the sink's size, at `time` in the source's time base.
+  // `frame` may be a view of a buffer reused after the call: a sink that keeps it copies it.
   virtual void write(const cv::Mat& frame, const FrameTime& time) = 0;
   // Finishes the file(s); throws Error naming the path when they could not be completed.
   virtual void close() = 0;
