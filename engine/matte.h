@@ -1,6 +1,6 @@
-// The library's public header: a matting session over a converted weight file, RVM MobileNetV3
-// (frames in order, recurrent) or BackgroundMattingV2 MobileNetV2 (each frame with its clean
-// background plate).
+// The library's public header: a matting session over a converted weight file of any network the
+// build runs (RVM with MobileNetV3 or ResNet50: frames in order, recurrent; BackgroundMattingV2
+// MobileNetV2: each frame with its clean background plate). capabilities() says which.
 //
 //   matte::Session s("rvm.safetensors", {.threads = 2});
 //   for (each frame) { matte::Matte m = s.process(matte::Image8{ptr, w, h, stride}); use m.alpha8 ... }
@@ -82,6 +82,17 @@ struct ProfileEntry {
   int64_t calls = 0;
 };
 
+// What the session's network takes and gives, so that callers check their inputs and name the
+// network without knowing which it is.
+struct Capabilities {
+  std::string architecture;  // the weight file's: "rvm_mobilenetv3", "rvm_resnet50", "bgm_mobilenetv2"
+  std::string title;         // for messages: "RVM (MobileNetV3)"
+  bool takes_plate = false;  // a clean background plate with every frame: process(frame, plate)
+  int recurrent_states = 0;  // carried from frame to frame (recurrent_state); 0: frames are independent
+  bool downsample_ratio = false;  // set_downsample_ratio applies
+  Result results = Result::none;  // what process() can fill; others asked for stay empty
+};
+
 struct SessionOptions {
   int threads = 0;                 // 0 = every core
   float downsample_ratio = 0.0f;   // RVM: in (0, 1]; 0 = auto: the downsampled frame's larger side ≤ 512 px
@@ -105,9 +116,7 @@ class Session {
   Session(Session&&) noexcept;
   Session& operator=(Session&&) noexcept;
 
-  // "rvm_mobilenetv3" or "bgm_mobilenetv2"; BGMv2 needs a plate with every frame.
-  const std::string& architecture() const;
-  bool needs_plate() const;
+  const Capabilities& capabilities() const;
 
   // Zero recurrent state, as at the start of a clip (scene cuts).
   void reset();

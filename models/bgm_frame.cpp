@@ -5,6 +5,7 @@
 
 #include "engine/error.h"
 #include "engine/image_io.h"
+#include "models/bgm_layers.h"
 #include "models/results.h"
 
 namespace matte::bgm {
@@ -37,6 +38,10 @@ Settings session_settings(const WeightFile& weights, const SessionOptions& optio
 FrameRunner::FrameRunner(const WeightFile& weights, const SessionOptions& options)
     : network_(weights), settings_(session_settings(weights, options)) {}
 
+void FrameRunner::process(const Chunk& chunk) {
+  for (size_t i = 0; i < chunk.mattes.size(); ++i) process(chunk.frames[i], chunk.plates[i], chunk.results, chunk.mattes[i]);
+}
+
 void FrameRunner::process(const Image8& frame, const Image8& plate, Result results, Matte& m) {
   check_frame(frame);
   check_frame(plate);
@@ -61,3 +66,18 @@ void FrameRunner::process(const Image8& frame, const Image8& plate, Result resul
 }
 
 }  // namespace matte::bgm
+
+namespace matte {
+
+extern const Architecture kBgmMobileNetV2{
+    {.architecture = std::string(bgm::kArchitecture),
+     .title = "BGMv2 (MobileNetV2)",
+     .takes_plate = true,
+     .recurrent_states = 0,
+     .downsample_ratio = false,
+     .results = Result::all},
+    [](const WeightFile& weights, const SessionOptions& options) -> std::unique_ptr<Network> {
+      return std::make_unique<bgm::FrameRunner>(weights, options);
+    }};
+
+}  // namespace matte

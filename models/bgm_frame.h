@@ -1,27 +1,29 @@
-// One BGMv2 frame through the network for the Session: the 8-bit frame and plate in, the results
-// straight into the Session's Matte.
+// BGMv2 behind the Session's Network interface: each 8-bit frame with its plate, the results
+// straight into the Session's Mattes.
 #pragma once
 
 #include "engine/matte.h"
 #include "engine/weight_file.h"
 #include "models/bgm.h"
+#include "models/network.h"
 
 namespace matte::bgm {
 
 // The weight file's settings with the options' overrides; throws Error for values out of range.
 Settings session_settings(const WeightFile& weights, const SessionOptions& options);
 
-class FrameRunner {
+class FrameRunner final : public matte::Network {
  public:
   FrameRunner(const WeightFile& weights, const SessionOptions& options);
-  // Runs on the caller's task_arena, into m's vectors of `results` (their buffers reused; the
-  // others emptied). Throws Error when the plate's size differs from the frame's.
-  void process(const Image8& frame, const Image8& plate, Result results, Matte& m);
-  // Times every step into `profiler` (null: none); it must outlive the runs.
-  void set_profiler(Profiler* profiler) { network_.set_profiler(profiler); }
+  // Frame by frame, into each matte's vectors of the chunk's results (their buffers reused; the
+  // others emptied). Throws Error when a plate's size differs from its frame's.
+  void process(const Chunk& chunk) override;
+  void set_profiler(Profiler* profiler) override { network_.set_profiler(profiler); }
 
  private:
-  Network network_;
+  void process(const Image8& frame, const Image8& plate, Result results, Matte& m);
+
+  bgm::Network network_;
   Settings settings_;
   int planned_width_ = 0, planned_height_ = 0;
 };

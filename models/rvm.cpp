@@ -2,57 +2,52 @@
 
 #include <string>
 
-#include "engine/error.h"
-#include "models/rvm_layers.h"
-#include "models/rvm_mobilenetv3/backbone.h"
-#include "models/rvm_resnet50/backbone.h"
-#include "models/rvm_resnet50/layers.h"
+#include "models/results.h"
 
 namespace matte::rvm {
 
-namespace {
-
-std::span<const ConvLayer> table_of(std::string_view architecture) {
-  if (architecture == kArchitecture) return conv_layers();
-  return rvm_resnet50::conv_layers();
+Capabilities capabilities(std::string_view architecture, std::string_view title) {
+  return {.architecture = std::string(architecture),
+          .title = std::string(title),
+          .takes_plate = false,
+          .recurrent_states = 4,
+          .downsample_ratio = true,
+          .results = Result::alpha | Result::foreground | Result::alpha8 | Result::foreground8};
 }
 
-std::string architecture_of(const WeightFile& file) {
-  const auto arch = file.metadata().find("architecture");
-  const std::string name = arch == file.metadata().end() ? std::string("none") : arch->second;
-  if (!is_rvm_architecture(name)) {
-    throw Error(file.origin() + ": not an " + std::string(kArchitecture) + " or " +
-                std::string(rvm_resnet50::kArchitecture) + " weight file (architecture '" + name + "')");
-  }
-  return name;
-}
-
-}  // namespace
-
-bool is_rvm_architecture(std::string_view architecture) {
-  return architecture == kArchitecture || architecture == rvm_resnet50::kArchitecture;
-}
-
-Network::Network(const WeightFile& weights) {
-  const std::string architecture = architecture_of(weights);
-  const LayerLoader w{weights, table_of(architecture), architecture};
-  backbone_ = architecture == kArchitecture ? make_mobilenetv3_backbone(w) : rvm_resnet50::make_backbone(w);
+Network::Network(const WeightFile& weights, std::span<const ConvLayer> table, std::string_view architecture,
+                 BackboneMaker make_backbone) {
+  const LayerLoader w{weights, table, architecture};
+  backbone_ = make_backbone(w);
   head_ = std::make_unique<RecurrentHead>(w);
 }
 
 Network::~Network() = default;
 
-void Network::plan(int width, int height, float ratio, int frames) {
-  if (head_->plan(width, height, ratio, frames)) backbone_->plan(*head_);
-}
-
-void Network::run(std::span<const Frame> frames) {
-  head_->read_input(frames);
+void Network::process(const Chunk& chunk) {
+  const size_t n = chunk.mattes.size();
+  const int width = chunk.frames.empty() ? chunk.planar[0].width : chunk.frames[0].width;
+  const int height = chunk.frames.empty() ? chunk.planar[0].height : chunk.frames[0].height;
+  frames_.clear();
+  for (size_t i = 0; i < n; ++i) {
+    Matte& m = chunk.mattes[i];
+    size_results(m, chunk.results, width, height);
+    Frame f;
+    if (chunk.frames.empty()) f.pixels = chunk.planar[i];
+    else f.pixels = chunk.frames[i];
+    f.alpha = data_or_null(m.alpha);
+    f.foreground = data_or_null(m.foreground);
+    f.alpha8 = data_or_null(m.alpha8);
+    f.foreground8 = data_or_null(m.foreground8);
+    frames_.push_back(f);
+  }
+  if (head_->plan(width, height, chunk.downsample_ratio, static_cast<int>(n))) backbone_->plan(*head_);
+  head_->read_input(frames_);
   backbone_->run(*head_);
-  head_->decode(frames);
+  head_->decode(frames_);
 }
 
-void Network::reset_state() { head_->reset_state(); }
+void Network::reset() { head_->reset_state(); }
 void Network::set_profiler(Profiler* profiler) { head_->set_profiler(profiler); }
 StateView Network::state(int index) const { return head_->state(index); }
 

@@ -1,11 +1,12 @@
-// The public Session (engine/matte.h) over the RVM or the BGMv2 network, picked by the weight
-// file's architecture. It lives with the models because it builds them; engine/ stays free of any
+// The public Session (engine/matte.h) over the network the weight file's architecture names
+// (models/network.h). It lives with the models because it builds them; engine/ stays free of any
 // architecture.
 #include <tbb/info.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <optional>
+#include <type_traits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,12 +16,8 @@
 #include "engine/matte.h"
 #include "engine/profile.h"
 #include "engine/weight_file.h"
-#include "models/bgm_frame.h"
-#include "models/bgm_layers.h"
+#include "models/network.h"
 #include "models/results.h"
-#include "models/rvm.h"
-#include "models/rvm_layers.h"
-#include "models/rvm_resnet50/layers.h"
 
 namespace matte {
 
@@ -39,47 +36,39 @@ float auto_downsample_ratio(int width, int height) {
 }
 
 struct Session::Impl {
-  std::string architecture;
-  std::optional<rvm::Network> rvm_network;
-  std::optional<bgm::FrameRunner> bgm_runner;
+  const Architecture& architecture;
+  std::unique_ptr<Network> network;
   tbb::task_arena arena;
   std::unique_ptr<Profiler> profiler;  // only with SessionOptions::profile
   float ratio;
   Result results;
   // Size of the frames since the last reset; a frame of another size is an error until reset().
   std::optional<std::pair<int, int>> clip_size;
-  std::vector<rvm::Frame> rvm_frames;  // the chunk being run, kept for its capacity
 
   Impl(const WeightFile& weights, const SessionOptions& options)
-      : architecture(weights.meta("architecture")),
+      : architecture(architecture_of(weights)),
+        network(architecture.load(weights, options)),
         arena(options.threads > 0 ? options.threads : tbb::info::default_concurrency()),
         profiler(options.profile ? std::make_unique<Profiler>() : nullptr),
         ratio(options.downsample_ratio),
         results(options.results) {
     check_ratio(ratio);
     check_results(results);
-    if (architecture == bgm::kArchitecture) {
-      bgm_runner.emplace(weights, options);
-      bgm_runner->set_profiler(profiler.get());
-    } else if (rvm::is_rvm_architecture(architecture)) {
-      rvm_network.emplace(weights);
-      rvm_network->set_profiler(profiler.get());
-    } else {
-      throw Error(weights.origin() + ": architecture '" + architecture + "' is none of " +
-                  std::string(rvm::kArchitecture) + ", " + std::string(rvm_resnet50::kArchitecture) + ", " +
-                  std::string(bgm::kArchitecture));
-    }
+    network->set_profiler(profiler.get());
   }
 
-  rvm::Network& rvm() {
-    if (!rvm_network) throw Error("a " + architecture + " model needs a background plate with every frame");
-    return *rvm_network;
-  }
+  const Capabilities& capabilities() const { return architecture.capabilities; }
 
-  // A chunk of frames of one size, all checked before any runs.
+  // A chunk of frames of one size, all checked before any runs; `plates` one per frame, or empty.
   template <class Frame>
-  void process(std::span<const Frame> frames, std::span<Matte> mattes) {
+  void process(std::span<const Frame> frames, std::span<const Image8> plates, std::span<Matte> mattes) {
     if (frames.empty()) return;
+    if (capabilities().takes_plate && plates.empty()) {
+      throw Error(capabilities().title + " needs a background plate with every frame");
+    }
+    if (!capabilities().takes_plate && !plates.empty()) {
+      throw Error(capabilities().title + " takes no background plate");
+    }
     const std::pair<int, int> size = clip_size.value_or(std::pair{frames[0].width, frames[0].height});
     for (const Frame& frame : frames) {
       check_frame(frame);
@@ -89,23 +78,16 @@ struct Session::Impl {
                     " (call reset() at a cut)");
       }
     }
-    const auto [width, height] = size;
-    const float r = ratio > 0.0f ? ratio : auto_downsample_ratio(width, height);
-    // RVM has no error or refine map.
-    const Result wanted = results & (Result::alpha | Result::foreground | Result::alpha8 | Result::foreground8);
-    rvm_frames.clear();
-    for (size_t i = 0; i < frames.size(); ++i) {
-      Matte& m = mattes[i];
-      size_results(m, wanted, width, height);
-      rvm_frames.push_back({frames[i], data_or_null(m.alpha), data_or_null(m.foreground), data_or_null(m.alpha8),
-                            data_or_null(m.foreground8)});
-    }
-    rvm::Network& network = rvm();
-    arena.execute([&] {
-      network.plan(width, height, r, static_cast<int>(frames.size()));
-      network.run(rvm_frames);
-    });
-    clip_size = size;
+    Chunk chunk;
+    if constexpr (std::is_same_v<Frame, Image8>) chunk.frames = frames;
+    else chunk.planar = frames;
+    chunk.plates = plates;
+    chunk.mattes = mattes;
+    chunk.downsample_ratio = ratio > 0.0f ? ratio : auto_downsample_ratio(size.first, size.second);
+    chunk.results = results & capabilities().results;
+    arena.execute([&] { network->process(chunk); });
+    // A network with a recurrent state holds the clip to its size.
+    if (capabilities().recurrent_states > 0) clip_size = size;
   }
 };
 
@@ -117,11 +99,10 @@ Session::~Session() = default;
 Session::Session(Session&&) noexcept = default;
 Session& Session::operator=(Session&&) noexcept = default;
 
-const std::string& Session::architecture() const { return impl_->architecture; }
-bool Session::needs_plate() const { return impl_->bgm_runner.has_value(); }
+const Capabilities& Session::capabilities() const { return impl_->capabilities(); }
 
 void Session::reset() {
-  if (impl_->rvm_network) impl_->rvm_network->reset_state();
+  impl_->network->reset();
   impl_->clip_size.reset();
 }
 
@@ -147,15 +128,15 @@ Matte Session::process(const Image8& frame) {
 
 Matte Session::process(const PlanarImage& frame) {
   Matte m;
-  impl_->process(std::span(&frame, 1), std::span(&m, 1));
+  impl_->process(std::span(&frame, 1), {}, std::span(&m, 1));
   return m;
 }
 
-void Session::process(const Image8& frame, Matte& out) { impl_->process(std::span(&frame, 1), std::span(&out, 1)); }
+void Session::process(const Image8& frame, Matte& out) { impl_->process(std::span(&frame, 1), {}, std::span(&out, 1)); }
 
 std::vector<Matte> Session::process_chunk(std::span<const Image8> frames) {
   std::vector<Matte> mattes(frames.size());
-  impl_->process(frames, std::span(mattes));
+  impl_->process(frames, {}, std::span(mattes));
   return mattes;
 }
 
@@ -166,8 +147,7 @@ Matte Session::process(const Image8& frame, const Image8& plate) {
 }
 
 void Session::process(const Image8& frame, const Image8& plate, Matte& out) {
-  if (!impl_->bgm_runner) throw Error("an " + impl_->architecture + " model takes no background plate");
-  impl_->arena.execute([&] { impl_->bgm_runner->process(frame, plate, impl_->results, out); });
+  impl_->process(std::span(&frame, 1), std::span(&plate, 1), std::span(&out, 1));
 }
 
 std::vector<ProfileEntry> Session::profile() const {
@@ -178,6 +158,6 @@ void Session::clear_profile() {
   if (impl_->profiler) impl_->profiler->clear();
 }
 
-StateView Session::recurrent_state(int index) const { return impl_->rvm().state(index); }
+StateView Session::recurrent_state(int index) const { return impl_->network->state(index); }
 
 }  // namespace matte

@@ -100,7 +100,7 @@ void run(matte::Session& session, FuzzInput& in, int width, int height) {
   const uint8_t seed = in.byte();
   for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>(i * seed + i / 7);
   const matte::Image8 frame{pixels.data(), width, height, static_cast<size_t>(width) * 3};
-  if (session.needs_plate()) {
+  if (session.capabilities().takes_plate) {
     std::vector<uint8_t> plate(pixels.rbegin(), pixels.rend());
     session.process(frame, matte::Image8{plate.data(), width, height, static_cast<size_t>(width) * 3});
   } else {

@@ -111,9 +111,10 @@ int bench(const Args& args, std::ostream& out) {
   if (args.has("--sample-pixels")) options.sample_pixels = args.integer("--sample-pixels", 0, 16, 1 << 30);
   if (args.has("--refine-mode")) options.refine_mode = args.required("--refine-mode");
   Session session(model, options);
-  Frame plate = !session.needs_plate()             ? Frame{}
-                      : args.has("--background-plate") ? resized(load_frames(args.required("--background-plate"), 1).front(), w, h)
-                                                        : shifted(frame);
+  const bool takes_plate = session.capabilities().takes_plate;
+  Frame plate = !takes_plate                         ? Frame{}
+                : args.has("--background-plate") ? resized(load_frames(args.required("--background-plate"), 1).front(), w, h)
+                                                 : shifted(frame);
   // ONNX Runtime's float input is dropped unless it runs: the peak memory shown is the engine's.
   if (!args.has("--onnx")) {
     std::vector<float>().swap(frame.planar);
@@ -121,12 +122,12 @@ int bench(const Args& args, std::ostream& out) {
   }
   Matte matte;  // reused: a stream of frames allocates its results once
   const auto run = [&] {
-    if (session.needs_plate()) session.process(frame.image8(), plate.image8(), matte);
+    if (takes_plate) session.process(frame.image8(), plate.image8(), matte);
     else session.process(frame.image8(), matte);
     return matte.refined_patches;
   };
-  out << "matte-bench: " << w << "x" << h << " " << session.architecture();
-  if (!session.needs_plate()) out << ", downsample ratio " << ratio;
+  out << "matte-bench: " << w << "x" << h << " " << session.capabilities().architecture;
+  if (!takes_plate) out << ", downsample ratio " << ratio;
   out << ", " << threads << " thread(s), " << frames << " frame(s) after 1 warm-up\n";
   run();  // warm-up: first-touch allocations, packed weights in cache
   session.clear_profile();
@@ -137,14 +138,14 @@ int bench(const Args& args, std::ostream& out) {
     ours.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     char line[96];
     std::snprintf(line, sizeof line, "frame %d: %.2f ms", t + 1, ours.back() * 1e3);
-    out << line << (session.needs_plate() ? ", " + std::to_string(patches) + " patches refined" : "") << "\n";
+    out << line << (takes_plate ? ", " + std::to_string(patches) + " patches refined" : "") << "\n";
   }
   const double fps = 1.0 / mean(ours);
   if (options.profile) print_profile(out, session.profile(), frames, mean(ours));
   const double rss = peak_rss_mb();
   char line[160];
   if (args.has("--onnx")) {
-    const auto ort = session.needs_plate() ? time_bgm_onnx(args.required("--onnx"), frame, plate, threads, frames)
+    const auto ort = takes_plate ? time_bgm_onnx(args.required("--onnx"), frame, plate, threads, frames)
                                            : reference::time_rvm_onnx(args.required("--onnx"), frame.planar, w, h,
                                                                       ratio, threads, frames);
     const double ort_fps = 1.0 / mean(ort);

@@ -124,7 +124,9 @@ int compare_bgm(const Args& args, std::ostream& out, const std::string& onnx, co
                 " differs from the input's " + std::to_string(w) + "x" + std::to_string(h));
   }
   Session session(model, {.threads = threads});
-  if (!session.needs_plate()) throw Error(model + ": --background-plate given for an RVM model");
+  if (!session.capabilities().takes_plate) {
+    throw Error(model + ": --background-plate given for " + session.capabilities().title + ", which takes none");
+  }
   PatchMapModel patch_model;
   expose_patch_map(onnx, patch_model);
   reference::OrtJob job;
@@ -147,7 +149,7 @@ int compare_bgm(const Args& args, std::ostream& out, const std::string& onnx, co
     add_output(stats["fgr"], "fgr", m.foreground, ort[t]);
     add_output(stats["pha"], "pha", m.alpha, ort[t]);
   }
-  out << "matte-compare: " << frames.size() << " frame(s) " << w << "x" << h << " (" << session.architecture()
+  out << "matte-compare: " << frames.size() << " frame(s) " << w << "x" << h << " (" << session.capabilities().architecture
       << "), " << threads << " thread(s)\n";
   out << "refined 4x4 patches: ours " << patches << ", onnxruntime " << ort_patches << "\n";
   return report(args, out, stats, {"fgr", "pha"}, frames.size(), w, h);

@@ -81,21 +81,22 @@ Session load_model(const std::string& path, const SessionOptions& options) {
   return Session(path, options);
 }
 
-// Plates go with BGMv2 models only, and so do their debugging outputs.
+// Plates and the error and refine maps go with the networks that take and give them.
 void check_model_fits(const MatteOptions& o, const Session& session) {
-  if (!session.needs_plate()) {
-    if (!o.plate.empty()) {
-      throw Error("--background-plate " + o.plate + ": " + o.model + " is an RVM model (" + session.architecture() +
-                  "), which takes no background plate (plates are for BGMv2 models)");
+  const Capabilities& c = session.capabilities();
+  const std::string network = c.title + ", " + c.architecture;
+  if (!c.takes_plate && !o.plate.empty()) {
+    throw Error("--background-plate " + o.plate + ": " + o.model + " is " + network +
+                ", which takes no background plate (plates are for BGMv2 models)");
+  }
+  if (c.takes_plate && o.plate.empty()) {
+    throw Error(o.model + ": " + network + " needs --background-plate, the clean background shot from the same camera");
+  }
+  for (const OutputRequest& out : o.outputs) {
+    const Result needed = out.content == Content::error ? Result::error8 : Result::refined8;
+    if ((out.content == Content::error || out.content == Content::refine_map) && !has(c.results, needed)) {
+      throw Error(out.flag + ": " + o.model + " is " + network + ", which gives no error or refine map (BGMv2 models do)");
     }
-    for (const OutputRequest& out : o.outputs) {
-      if (out.content == Content::error || out.content == Content::refine_map) {
-        throw Error(out.flag + ": " + o.model + " is an RVM model; error and refine maps come from BGMv2 models");
-      }
-    }
-  } else if (o.plate.empty()) {
-    throw Error(o.model + ": a BGMv2 model (" + session.architecture() +
-                ") needs --background-plate, the clean background shot from the same camera");
   }
 }
 
@@ -162,7 +163,7 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
   check_model_fits(o, session);
   const int width = source->width(), height = source->height();
   std::optional<Plate> plate;
-  if (session.needs_plate()) plate.emplace(o.plate, width, height, o.resize_plate, o.max_pixels);
+  if (session.capabilities().takes_plate) plate.emplace(o.plate, width, height, o.resize_plate, o.max_pixels);
   std::optional<Preview> preview;
   if (o.preview) preview.emplace();
 
@@ -245,7 +246,7 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
   // Closing a video flushes the encoder's look-ahead: part of the run's time.
   const double seconds = progress.seconds();
   if (!o.quiet) {
-    const std::string detail = session.needs_plate()
+    const std::string detail = !session.capabilities().downsample_ratio
                                    ? std::to_string(result.refined_patches / std::max<int64_t>(result.frames, 1)) + " refined patches per frame"
                                    : "downsample ratio " + number_text(session.downsample_ratio_for(width, height));
     std::string tail = detail + ", " + std::to_string(threads) + " threads";

@@ -1,0 +1,29 @@
+#include <string>
+
+#include "engine/error.h"
+#include "models/network.h"
+
+namespace matte {
+
+// Each defined in its network's folder.
+extern const Architecture kRvmMobileNetV3, kRvmResNet50, kBgmMobileNetV2;
+
+std::span<const Architecture* const> architectures() {
+  static const Architecture* const kAll[] = {&kRvmMobileNetV3, &kRvmResNet50, &kBgmMobileNetV2};
+  return kAll;
+}
+
+const Architecture& architecture_of(const WeightFile& weights) {
+  const auto it = weights.metadata().find("architecture");
+  const std::string name = it == weights.metadata().end() ? "none" : it->second;
+  std::string known;
+  for (const Architecture* a : architectures()) {
+    if (a->capabilities.architecture == name) return *a;
+    known += (known.empty() ? "" : ", ") + a->capabilities.architecture;
+  }
+  throw Error(weights.origin() + ": architecture '" + name + "' is none of " + known);
+}
+
+StateView Network::state(int) const { throw Error("this network has no recurrent state"); }
+
+}  // namespace matte

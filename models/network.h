@@ -1,0 +1,50 @@
+// The one interface between the Session and a network, and the registry of networks. Each network
+// (models/<name>/) defines an Architecture: what it takes and gives, and how it loads; adding a
+// network is its folder plus one line in models/architectures.cpp.
+#pragma once
+
+#include <memory>
+#include <span>
+
+#include "engine/matte.h"
+#include "engine/profile.h"
+#include "engine/weight_file.h"
+
+namespace matte {
+
+// Frames of one size, in order, checked by the Session. Exactly one of `frames` and `planar` is
+// set; `plates` has one plate per frame for networks that take plates, and is empty otherwise.
+struct Chunk {
+  std::span<const Image8> frames;
+  std::span<const PlanarImage> planar;
+  std::span<const Image8> plates;
+  std::span<Matte> mattes;  // one per frame, sized by the network for `results`
+  float downsample_ratio = 1.0f;  // resolved (never 0 = auto); networks without one ignore it
+  Result results = Result::all;
+};
+
+class Network {
+ public:
+  virtual ~Network() = default;
+  // Runs on the caller's task_arena.
+  virtual void process(const Chunk& chunk) = 0;
+  // Zero recurrent state (networks without one: nothing).
+  virtual void reset() {}
+  // Recurrent state `index` (Capabilities::recurrent_states of them) after the last frame.
+  virtual StateView state(int index) const;
+  // Times every step into `profiler` (null: none); it must outlive the runs.
+  virtual void set_profiler(Profiler* profiler) = 0;
+};
+
+struct Architecture {
+  Capabilities capabilities;
+  // Throws Error naming the file when a tensor is missing or misshapen, or an option is out of range.
+  std::unique_ptr<Network> (*load)(const WeightFile& weights, const SessionOptions& options);
+};
+
+// Every network this build runs, in the order error messages list them.
+std::span<const Architecture* const> architectures();
+// The weight file's architecture; throws Error naming the file and listing the registry otherwise.
+const Architecture& architecture_of(const WeightFile& weights);
+
+}  // namespace matte

@@ -1,0 +1,15 @@
+#include "models/network.h"
+#include "models/rvm.h"
+#include "models/rvm_layers.h"
+#include "models/rvm_mobilenetv3/backbone.h"
+
+namespace matte {
+
+extern const Architecture kRvmMobileNetV3{
+    rvm::capabilities(rvm::kArchitecture, "RVM (MobileNetV3)"),
+    [](const WeightFile& weights, const SessionOptions&) -> std::unique_ptr<Network> {
+      return std::make_unique<rvm::Network>(weights, rvm::conv_layers(), rvm::kArchitecture,
+                                            rvm::make_mobilenetv3_backbone);
+    }};
+
+}  // namespace matte
