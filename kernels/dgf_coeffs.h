@@ -5,7 +5,7 @@
 //   cov, var  = mean_xy − mean_x·mean_y, mean_xx − mean_x·mean_x
 //   A         = conv6(relu(conv3(relu(conv0([cov | var | hidden])))))   (1×1 convolutions)
 //   b         = mean_y − A·mean_x
-// written as [A 4 | b 4] per pixel: what models/rvm.cpp ran as six passes (statistics, box
+// written as [A 4 | b 4] per pixel: what RVM's head ran as six passes (statistics, box
 // filter, cov/var, three pointwise convolutions, b) over whole images, with the same formulas and
 // order of operations: the reference equals those passes on the scalar kernels bit for bit, the
 // vector kernels fuse three multiply-subtracts.

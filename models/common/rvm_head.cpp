@@ -13,7 +13,7 @@
 #include "kernels/pool.h"
 #include "kernels/resize.h"
 #include "models/common/rvm_head_layers.h"
-#include "models/upsampled_rows.h"
+#include "models/common/upsampled_rows.h"
 
 namespace matte::rvm {
 

@@ -1,6 +1,6 @@
 // The layers of the head every RVM variant shares (LRASPP, the recurrent decoder, the output block,
 // the projection and the deep guided filter), made from the widths a variant chooses, so a
-// variant's table lists only its backbone. Names as in models/rvm_layers.h.
+// variant's table lists only its backbone. Names as in models/rvm_mobilenetv3/layers.h.
 #pragma once
 
 #include <array>

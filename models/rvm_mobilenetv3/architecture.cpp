@@ -1,6 +1,6 @@
 #include "models/network.h"
-#include "models/rvm.h"
-#include "models/rvm_layers.h"
+#include "models/common/rvm_network.h"
+#include "models/rvm_mobilenetv3/layers.h"
 #include "models/rvm_mobilenetv3/backbone.h"
 
 namespace matte {

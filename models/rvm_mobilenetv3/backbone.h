@@ -1,4 +1,4 @@
-// RVM's MobileNetV3-Large encoder (models/rvm_layers.h) over the shared head's buffers.
+// RVM's MobileNetV3-Large encoder (models/rvm_mobilenetv3/layers.h) over the shared head's buffers.
 #pragma once
 
 #include <memory>

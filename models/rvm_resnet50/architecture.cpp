@@ -1,5 +1,5 @@
 #include "models/network.h"
-#include "models/rvm.h"
+#include "models/common/rvm_network.h"
 #include "models/rvm_resnet50/backbone.h"
 #include "models/rvm_resnet50/layers.h"
 

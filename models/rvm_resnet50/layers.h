@@ -1,5 +1,5 @@
 // Every convolution of RVM ResNet50 (deep guided filter refiner), in execution order; the head's
-// layers (aspp.*, decoder.*, project_mat.*, refiner.*) are named as in models/rvm_layers.h.
+// layers (aspp.*, decoder.*, project_mat.*, refiner.*) are named as in models/rvm_mobilenetv3/layers.h.
 //
 //   backbone.conv1                           stem 7x7 s2 conv (+BN folded), ReLU; then a 3x3 s2 max pool
 //   backbone.layerL.B.conv1 / .conv2 / .conv3  bottleneck B of stage L (1..4): 1x1 + ReLU, 3x3 + ReLU

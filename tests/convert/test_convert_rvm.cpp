@@ -11,7 +11,7 @@
 #include "engine/error.h"
 #include "engine/sha256.h"
 #include "engine/weight_file.h"
-#include "models/rvm_layers.h"
+#include "models/rvm_mobilenetv3/layers.h"
 #include "tests/convert/onnx_builder.h"
 #include "tests/shared_data.h"
 #include "tools/onnx2flat/cli.h"

@@ -7,7 +7,7 @@
 #include <set>
 
 #include "engine/error.h"
-#include "models/rvm_layers.h"
+#include "models/rvm_mobilenetv3/layers.h"
 #include "tests/convert/onnx_builder.h"
 #include "tools/onnx2flat/convert.h"
 

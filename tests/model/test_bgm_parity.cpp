@@ -7,7 +7,7 @@
 
 #include "engine/error.h"
 #include "kernels/resize.h"
-#include "models/bgm.h"
+#include "models/bgm_mobilenetv2/bgm.h"
 #include "tests/model/model_test_util.h"
 
 namespace matte::test {

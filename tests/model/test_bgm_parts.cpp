@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "engine/tensor.h"
-#include "models/bgm_refiner.h"
-#include "models/bgm_sparse_conv.h"
+#include "models/bgm_mobilenetv2/refiner.h"
+#include "models/bgm_mobilenetv2/sparse_conv.h"
 #include "models/common/atrous_conv.h"
 
 namespace matte::bgm {

@@ -16,7 +16,7 @@
 #include "engine/weight_file.h"
 #include "kernels/activation.h"
 #include "models/common/conv_layer.h"
-#include "models/rvm_layers.h"
+#include "models/rvm_mobilenetv3/layers.h"
 #include "tools/onnx2flat/onnx_graph.h"
 
 namespace matte {

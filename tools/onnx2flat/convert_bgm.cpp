@@ -8,8 +8,8 @@
 #include <sstream>
 
 #include "engine/error.h"
-#include "models/bgm.h"
-#include "models/bgm_layers.h"
+#include "models/bgm_mobilenetv2/bgm.h"
+#include "models/bgm_mobilenetv2/layers.h"
 
 namespace matte::convert {
 

@@ -1,4 +1,4 @@
-#include "models/rvm_layers.h"
+#include "models/rvm_mobilenetv3/layers.h"
 
 #include <array>
 

@@ -1,4 +1,4 @@
-#include "models/rvm.h"
+#include "models/common/rvm_network.h"
 
 #include <string>
 

@@ -1,4 +1,4 @@
-#include "models/bgm_sparse_conv.h"
+#include "models/bgm_mobilenetv2/sparse_conv.h"
 
 #include <algorithm>
 

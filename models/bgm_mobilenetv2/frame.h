@@ -4,7 +4,7 @@
 
 #include "engine/matte.h"
 #include "engine/weight_file.h"
-#include "models/bgm.h"
+#include "models/bgm_mobilenetv2/bgm.h"
 #include "models/network.h"
 
 namespace matte::bgm {

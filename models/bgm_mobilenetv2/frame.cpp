@@ -1,11 +1,11 @@
-#include "models/bgm_frame.h"
+#include "models/bgm_mobilenetv2/frame.h"
 
 #include <cmath>
 #include <string>
 
 #include "engine/error.h"
 #include "engine/image_io.h"
-#include "models/bgm_layers.h"
+#include "models/bgm_mobilenetv2/layers.h"
 #include "models/results.h"
 
 namespace matte::bgm {

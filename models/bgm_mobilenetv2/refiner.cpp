@@ -1,4 +1,4 @@
-#include "models/bgm_refiner.h"
+#include "models/bgm_mobilenetv2/refiner.h"
 
 #include <algorithm>
 

@@ -1,5 +1,5 @@
 // BackgroundMattingV2, MobileNetV2 backbone: the base network at `backbone_scale` over src‖plate,
-// then the patch refiner at full resolution, as plain code over models/bgm_layers.h. NHWC buffers
+// then the patch refiner at full resolution, as plain code over models/bgm_mobilenetv2/layers.h. NHWC buffers
 // planned once per frame size and settings. The network needs multiples of 4: it runs on the frame
 // padded by edge replication (read through the padding, never copied) and crops its results back.
 #pragma once

@@ -1,4 +1,4 @@
-#include "models/bgm_layers.h"
+#include "models/bgm_mobilenetv2/layers.h"
 
 #include <array>
 

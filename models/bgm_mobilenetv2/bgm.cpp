@@ -1,4 +1,4 @@
-#include "models/bgm.h"
+#include "models/bgm_mobilenetv2/bgm.h"
 
 #include <tbb/task_arena.h>
 
@@ -17,12 +17,12 @@
 #include "kernels/coarse_up.h"
 #include "kernels/pool.h"
 #include "kernels/resize.h"
-#include "models/bgm_layers.h"
-#include "models/bgm_refiner.h"
-#include "models/bgm_sparse_conv.h"
+#include "models/bgm_mobilenetv2/layers.h"
+#include "models/bgm_mobilenetv2/refiner.h"
+#include "models/bgm_mobilenetv2/sparse_conv.h"
 #include "models/common/atrous_conv.h"
 #include "models/common/layer_loader.h"
-#include "models/upsampled_rows.h"
+#include "models/common/upsampled_rows.h"
 
 namespace matte::bgm {
 
