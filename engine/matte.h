@@ -11,9 +11,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace matte {
@@ -82,6 +82,19 @@ struct ProfileEntry {
   int64_t calls = 0;
 };
 
+// One setting of a network, as Capabilities::settings lists it (the tools offer each as --<name>).
+// Values are written as text: a number in the range, or one of `words`.
+struct Setting {
+  enum class Kind { number, integer, word };
+  std::string name = {};    // "downsample-ratio", "backbone-scale", ...
+  std::string description = {};  // one line, for help texts
+  Kind kind = Kind::number;
+  double min = 0.0, max = 0.0;     // number: min < value <= max; integer: min <= value <= max
+  std::vector<std::string> words = {};  // word: the values; number and integer: words taken besides numbers ("auto")
+  std::string value = {};  // the session's value; in supported_networks(), the default ("" = the weight file's)
+  bool between_frames = false;  // Session::set changes it between frames; otherwise only SessionOptions
+};
+
 // What the session's network takes and gives, so that callers check their inputs and name the
 // network without knowing which it is.
 struct Capabilities {
@@ -89,20 +102,25 @@ struct Capabilities {
   std::string title;         // for messages: "RVM (MobileNetV3)"
   bool takes_plate = false;  // a clean background plate with every frame: process(frame, plate)
   int recurrent_states = 0;  // carried from frame to frame (recurrent_state); 0: frames are independent
-  bool downsample_ratio = false;  // set_downsample_ratio applies
   Result results = Result::none;  // what process() can fill; others asked for stay empty
+  std::vector<Setting> settings = {};
+
+  // The setting so named, or null.
+  const Setting* setting(const std::string& name) const;
 };
 
+// Every network this build runs, in registry order, with its settings' defaults.
+std::vector<Capabilities> supported_networks();
+// Throws Error("<name> <value>: ...") unless `value` is valid for `setting`.
+void check_setting(const Setting& setting, const std::string& value);
+
 struct SessionOptions {
-  int threads = 0;                 // 0 = every core
-  float downsample_ratio = 0.0f;   // RVM: in (0, 1]; 0 = auto: the downsampled frame's larger side ≤ 512 px
-  // BGMv2; each unset one keeps the value the converter read from the ONNX graph.
-  std::optional<float> backbone_scale = std::nullopt;    // in (0, 1]
-  std::optional<int> sample_pixels = std::nullopt;       // sampling: refine sample_pixels / 16 patches
-  std::optional<float> refine_threshold = std::nullopt;  // thresholding: refine patches whose error exceeds it
-  std::optional<std::string> refine_mode = std::nullopt; // "sampling", "thresholding" or "full"
-  bool profile = false;            // time every step (see Session::profile)
-  Result results = Result::all;    // what process() fills; values outside Result::all throw Error
+  int threads = 0;  // 0 = every core
+  // Settings by name, e.g. {{"downsample-ratio", "0.25"}} (see Capabilities::settings). A name the
+  // network has not, or a value it does not take, throws Error naming the network.
+  std::vector<std::pair<std::string, std::string>> settings = {};
+  bool profile = false;          // time every step (see Session::profile)
+  Result results = Result::all;  // what process() fills; values outside Result::all throw Error
 };
 
 class Session {
@@ -116,14 +134,16 @@ class Session {
   Session(Session&&) noexcept;
   Session& operator=(Session&&) noexcept;
 
+  // Its settings' values are this session's.
   const Capabilities& capabilities() const;
 
   // Zero recurrent state, as at the start of a clip (scene cuts).
   void reset();
-  void set_downsample_ratio(float ratio);  // 0 = auto; throws Error outside (0, 1]
+  // A setting that changes between frames (Setting::between_frames); throws Error as SessionOptions.
+  void set(const std::string& name, const std::string& value);
   // The results the next frames fill (see SessionOptions::results); throws Error outside Result::all.
   void set_results(Result results);
-  // The ratio used for a width×height frame.
+  // The downsample ratio used for a width×height frame; 0 for a network without one.
   float downsample_ratio_for(int width, int height) const;
 
   // Frames of one clip go through in order; the recurrent state carries over. A frame of another

@@ -24,6 +24,15 @@ const Architecture& architecture_of(const WeightFile& weights) {
   throw Error(weights.origin() + ": architecture '" + name + "' is none of " + known);
 }
 
+std::vector<Capabilities> supported_networks() {
+  std::vector<Capabilities> all;
+  for (const Architecture* a : architectures()) all.push_back(a->capabilities);
+  return all;
+}
+
 StateView Network::state(int) const { throw Error("this network has no recurrent state"); }
+std::string Network::weight_file_value(const std::string& name) const {
+  throw Error("no weight-file value of setting " + name);
+}
 
 }  // namespace matte

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <span>
+#include <string>
 
 #include "engine/matte.h"
 #include "engine/profile.h"
@@ -19,7 +20,6 @@ struct Chunk {
   std::span<const PlanarImage> planar;
   std::span<const Image8> plates;
   std::span<Matte> mattes;  // one per frame, sized by the network for `results`
-  float downsample_ratio = 1.0f;  // resolved (never 0 = auto); networks without one ignore it
   Result results = Result::all;
 };
 
@@ -34,12 +34,17 @@ class Network {
   virtual StateView state(int index) const;
   // Times every step into `profiler` (null: none); it must outlive the runs.
   virtual void set_profiler(Profiler* profiler) = 0;
+  // A setting of its Capabilities, the value already checked (check_setting); applies to the next
+  // frame.
+  virtual void set(const std::string& name, const std::string& value) = 0;
+  // The value of a setting whose default is the weight file's (Setting::value empty).
+  virtual std::string weight_file_value(const std::string& name) const;
 };
 
 struct Architecture {
   Capabilities capabilities;
-  // Throws Error naming the file when a tensor is missing or misshapen, or an option is out of range.
-  std::unique_ptr<Network> (*load)(const WeightFile& weights, const SessionOptions& options);
+  // Throws Error naming the file when a tensor is missing or misshapen.
+  std::unique_ptr<Network> (*load)(const WeightFile& weights);
 };
 
 // Every network this build runs, in the order error messages list them.

@@ -5,9 +5,10 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <optional>
-#include <type_traits>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -18,56 +19,55 @@
 #include "engine/weight_file.h"
 #include "models/network.h"
 #include "models/results.h"
+#include "models/settings.h"
 
 namespace matte {
-
-namespace {
-
-void check_ratio(float ratio) {
-  // Written to reject NaN too.
-  if (!(ratio >= 0.0f && ratio <= 1.0f))
-    throw Error("downsample ratio " + std::to_string(ratio) + " is not in (0, 1] (or 0 for automatic)");
-}
-
-}  // namespace
 
 float auto_downsample_ratio(int width, int height) {
   return std::min(1.0f, 512.0f / static_cast<float>(std::max({width, height, 1})));
 }
 
 struct Session::Impl {
-  const Architecture& architecture;
   std::unique_ptr<Network> network;
+  Capabilities capabilities;  // with this session's setting values
   tbb::task_arena arena;
   std::unique_ptr<Profiler> profiler;  // only with SessionOptions::profile
-  float ratio;
   Result results;
   // Size of the frames since the last reset; a frame of another size is an error until reset().
   std::optional<std::pair<int, int>> clip_size;
 
   Impl(const WeightFile& weights, const SessionOptions& options)
-      : architecture(architecture_of(weights)),
-        network(architecture.load(weights, options)),
+      : network(architecture_of(weights).load(weights)),
+        capabilities(architecture_of(weights).capabilities),
         arena(options.threads > 0 ? options.threads : tbb::info::default_concurrency()),
         profiler(options.profile ? std::make_unique<Profiler>() : nullptr),
-        ratio(options.downsample_ratio),
         results(options.results) {
-    check_ratio(ratio);
+    for (Setting& s : capabilities.settings) {
+      if (s.value.empty()) s.value = network->weight_file_value(s.name);
+      network->set(s.name, s.value);
+    }
+    set(options.settings);
     check_results(results);
     network->set_profiler(profiler.get());
   }
 
-  const Capabilities& capabilities() const { return architecture.capabilities; }
+  // All checked before any applies.
+  void set(const std::vector<std::pair<std::string, std::string>>& settings) {
+    Capabilities next = capabilities;
+    apply_settings(next, settings);
+    for (const auto& [name, value] : settings) network->set(name, value);
+    capabilities = std::move(next);
+  }
 
   // A chunk of frames of one size, all checked before any runs; `plates` one per frame, or empty.
   template <class Frame>
   void process(std::span<const Frame> frames, std::span<const Image8> plates, std::span<Matte> mattes) {
     if (frames.empty()) return;
-    if (capabilities().takes_plate && plates.empty()) {
-      throw Error(capabilities().title + " needs a background plate with every frame");
+    if (capabilities.takes_plate && plates.empty()) {
+      throw Error(capabilities.title + " needs a background plate with every frame");
     }
-    if (!capabilities().takes_plate && !plates.empty()) {
-      throw Error(capabilities().title + " takes no background plate");
+    if (!capabilities.takes_plate && !plates.empty()) {
+      throw Error(capabilities.title + " takes no background plate");
     }
     const std::pair<int, int> size = clip_size.value_or(std::pair{frames[0].width, frames[0].height});
     for (const Frame& frame : frames) {
@@ -83,11 +83,10 @@ struct Session::Impl {
     else chunk.planar = frames;
     chunk.plates = plates;
     chunk.mattes = mattes;
-    chunk.downsample_ratio = ratio > 0.0f ? ratio : auto_downsample_ratio(size.first, size.second);
-    chunk.results = results & capabilities().results;
+    chunk.results = results & capabilities.results;
     arena.execute([&] { network->process(chunk); });
     // A network with a recurrent state holds the clip to its size.
-    if (capabilities().recurrent_states > 0) clip_size = size;
+    if (capabilities.recurrent_states > 0) clip_size = size;
   }
 };
 
@@ -99,16 +98,17 @@ Session::~Session() = default;
 Session::Session(Session&&) noexcept = default;
 Session& Session::operator=(Session&&) noexcept = default;
 
-const Capabilities& Session::capabilities() const { return impl_->capabilities(); }
+const Capabilities& Session::capabilities() const { return impl_->capabilities; }
 
 void Session::reset() {
   impl_->network->reset();
   impl_->clip_size.reset();
 }
 
-void Session::set_downsample_ratio(float ratio) {
-  check_ratio(ratio);
-  impl_->ratio = ratio;
+void Session::set(const std::string& name, const std::string& value) {
+  const Setting* s = impl_->capabilities.setting(name);
+  if (s && !s->between_frames) throw Error(impl_->capabilities.title + ": " + name + " is set only when the session opens");
+  impl_->set({{name, value}});
 }
 
 void Session::set_results(Result results) {
@@ -117,7 +117,9 @@ void Session::set_results(Result results) {
 }
 
 float Session::downsample_ratio_for(int width, int height) const {
-  return impl_->ratio > 0.0f ? impl_->ratio : auto_downsample_ratio(width, height);
+  const Setting* s = impl_->capabilities.setting("downsample-ratio");
+  if (!s) return 0.0f;
+  return s->value == "auto" ? auto_downsample_ratio(width, height) : std::strtof(s->value.c_str(), nullptr);
 }
 
 Matte Session::process(const Image8& frame) {

@@ -201,6 +201,11 @@ RefineMode parse_refine_mode(const std::string& text) {
   throw Error("refine mode '" + text + "' is not sampling, thresholding or full");
 }
 
+std::string refine_mode_name(RefineMode mode) {
+  constexpr const char* kNames[] = {"sampling", "thresholding", "full"};
+  return kNames[static_cast<int>(mode)];
+}
+
 Settings settings_of(const WeightFile& weights) {
   const auto it = weights.metadata().find("settings");
   if (it == weights.metadata().end()) throw Error(weights.origin() + ": no model settings in the metadata");

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "engine/matte.h"
 #include "engine/tensor.h"
@@ -32,6 +33,7 @@ struct Settings {
 Settings settings_of(const WeightFile& weights);
 // "sampling" / "thresholding" / "full"; throws Error otherwise.
 RefineMode parse_refine_mode(const std::string& text);
+std::string refine_mode_name(RefineMode mode);
 
 // Where a frame's results go, each null when not wanted (then not computed). Full-resolution
 // planes cover the frame's F = width·height pixels (not the padding); the coarse ones

@@ -1,12 +1,13 @@
 #include "models/bgm_mobilenetv2/frame.h"
 
-#include <cmath>
+#include <cstdlib>
 #include <string>
 
 #include "engine/error.h"
 #include "engine/image_io.h"
 #include "models/bgm_mobilenetv2/layers.h"
 #include "models/results.h"
+#include "models/settings.h"
 
 namespace matte::bgm {
 
@@ -16,27 +17,22 @@ std::string size_text(int w, int h) { return std::to_string(w) + "x" + std::to_s
 
 }  // namespace
 
-Settings session_settings(const WeightFile& weights, const SessionOptions& options) {
-  Settings s = settings_of(weights);
-  if (options.backbone_scale) {
-    const float v = *options.backbone_scale;
-    if (!(v > 0.0f && v <= 1.0f)) throw Error("backbone scale " + std::to_string(v) + " is not in (0, 1]");
-    s.backbone_scale = v;
-  }
-  if (options.sample_pixels) {
-    if (*options.sample_pixels < 16) throw Error("sample pixels " + std::to_string(*options.sample_pixels) + " is below 16 (one patch)");
-    s.sample_pixels = *options.sample_pixels;
-  }
-  if (options.refine_threshold) {
-    if (!std::isfinite(*options.refine_threshold)) throw Error("refine threshold is not a number");
-    s.threshold = *options.refine_threshold;
-  }
-  if (options.refine_mode) s.mode = parse_refine_mode(*options.refine_mode);
-  return s;
+FrameRunner::FrameRunner(const WeightFile& weights) : network_(weights), settings_(settings_of(weights)) {}
+
+void FrameRunner::set(const std::string& name, const std::string& value) {
+  if (name == "backbone-scale") settings_.backbone_scale = std::strtof(value.c_str(), nullptr);
+  if (name == "sample-pixels") settings_.sample_pixels = std::atoi(value.c_str());
+  if (name == "refine-threshold") settings_.threshold = std::strtof(value.c_str(), nullptr);
+  if (name == "refine-mode") settings_.mode = parse_refine_mode(value);
+  planned_width_ = planned_height_ = 0;  // the plan depends on the settings
 }
 
-FrameRunner::FrameRunner(const WeightFile& weights, const SessionOptions& options)
-    : network_(weights), settings_(session_settings(weights, options)) {}
+std::string FrameRunner::weight_file_value(const std::string& name) const {
+  if (name == "backbone-scale") return number_text(settings_.backbone_scale);
+  if (name == "sample-pixels") return std::to_string(settings_.sample_pixels);
+  if (name == "refine-threshold") return number_text(settings_.threshold);
+  return refine_mode_name(settings_.mode);
+}
 
 void FrameRunner::process(const Chunk& chunk) {
   for (size_t i = 0; i < chunk.mattes.size(); ++i) process(chunk.frames[i], chunk.plates[i], chunk.results, chunk.mattes[i]);
@@ -74,10 +70,31 @@ extern const Architecture kBgmMobileNetV2{
      .title = "BGMv2 (MobileNetV2)",
      .takes_plate = true,
      .recurrent_states = 0,
-     .downsample_ratio = false,
-     .results = Result::all},
-    [](const WeightFile& weights, const SessionOptions& options) -> std::unique_ptr<Network> {
-      return std::make_unique<bgm::FrameRunner>(weights, options);
-    }};
+     .results = Result::all,
+     .settings = {{.name = "backbone-scale",
+                   .description = "the base network's scale (the model's: 0.25; 0.125 for 4K)",
+                   .kind = Setting::Kind::number,
+                   .min = 0.0,
+                   .max = 1.0,
+                   .between_frames = true},
+                  {.name = "refine-mode",
+                   .description = "which 4x4 patches the refiner recomputes",
+                   .kind = Setting::Kind::word,
+                   .words = {"sampling", "thresholding", "full"},
+                   .between_frames = true},
+                  {.name = "sample-pixels",
+                   .description = "in sampling mode, refine the N/16 patches of largest error (the model's: 80000; "
+                                  "320000 for 4K)",
+                   .kind = Setting::Kind::integer,
+                   .min = 16,
+                   .max = 1 << 30,
+                   .between_frames = true},
+                  {.name = "refine-threshold",
+                   .description = "in thresholding mode, refine the patches whose error exceeds it (the model's: 0.1)",
+                   .kind = Setting::Kind::number,
+                   .min = -1.0,
+                   .max = 1.0,
+                   .between_frames = true}}},
+    [](const WeightFile& weights) -> std::unique_ptr<Network> { return std::make_unique<bgm::FrameRunner>(weights); }};
 
 }  // namespace matte

@@ -2,6 +2,8 @@
 // straight into the Session's Mattes.
 #pragma once
 
+#include <string>
+
 #include "engine/matte.h"
 #include "engine/weight_file.h"
 #include "models/bgm_mobilenetv2/bgm.h"
@@ -9,16 +11,15 @@
 
 namespace matte::bgm {
 
-// The weight file's settings with the options' overrides; throws Error for values out of range.
-Settings session_settings(const WeightFile& weights, const SessionOptions& options);
-
 class FrameRunner final : public matte::Network {
  public:
-  FrameRunner(const WeightFile& weights, const SessionOptions& options);
+  explicit FrameRunner(const WeightFile& weights);
   // Frame by frame, into each matte's vectors of the chunk's results (their buffers reused; the
   // others emptied). Throws Error when a plate's size differs from its frame's.
   void process(const Chunk& chunk) override;
   void set_profiler(Profiler* profiler) override { network_.set_profiler(profiler); }
+  void set(const std::string& name, const std::string& value) override;
+  std::string weight_file_value(const std::string& name) const override;
 
  private:
   void process(const Image8& frame, const Image8& plate, Result results, Matte& m);

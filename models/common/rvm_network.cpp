@@ -1,5 +1,6 @@
 #include "models/common/rvm_network.h"
 
+#include <cstdlib>
 #include <string>
 
 #include "models/results.h"
@@ -11,8 +12,16 @@ Capabilities capabilities(std::string_view architecture, std::string_view title)
           .title = std::string(title),
           .takes_plate = false,
           .recurrent_states = 4,
-          .downsample_ratio = true,
-          .results = Result::alpha | Result::foreground | Result::alpha8 | Result::foreground8};
+          .results = Result::alpha | Result::foreground | Result::alpha8 | Result::foreground8,
+          .settings = {{.name = "downsample-ratio",
+                        .description = "the working scale; auto: the frame's longer side at most 512 px "
+                                       "(0.25 for 1080p, 0.125 for 4K)",
+                        .kind = Setting::Kind::number,
+                        .min = 0.0,
+                        .max = 1.0,
+                        .words = {"auto"},
+                        .value = "auto",
+                        .between_frames = true}}};
 }
 
 Network::Network(const WeightFile& weights, std::span<const ConvLayer> table, std::string_view architecture,
@@ -41,7 +50,8 @@ void Network::process(const Chunk& chunk) {
     f.foreground8 = data_or_null(m.foreground8);
     frames_.push_back(f);
   }
-  if (head_->plan(width, height, chunk.downsample_ratio, static_cast<int>(n))) backbone_->plan(*head_);
+  const float ratio = ratio_ > 0.0f ? ratio_ : auto_downsample_ratio(width, height);
+  if (head_->plan(width, height, ratio, static_cast<int>(n))) backbone_->plan(*head_);
   head_->read_input(frames_);
   backbone_->run(*head_);
   head_->decode(frames_);
@@ -50,5 +60,9 @@ void Network::process(const Chunk& chunk) {
 void Network::reset() { head_->reset_state(); }
 void Network::set_profiler(Profiler* profiler) { head_->set_profiler(profiler); }
 StateView Network::state(int index) const { return head_->state(index); }
+
+void Network::set(const std::string&, const std::string& value) {
+  ratio_ = value == "auto" ? 0.0f : std::strtof(value.c_str(), nullptr);
+}
 
 }  // namespace matte::rvm

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -32,8 +33,11 @@ class Network final : public matte::Network {
   // r1..r4 (index 0..3) as channels × height × width.
   StateView state(int index) const override;
   void set_profiler(Profiler* profiler) override;
+  // downsample-ratio: a number, or auto (auto_downsample_ratio of the frame).
+  void set(const std::string& name, const std::string& value) override;
 
  private:
+  float ratio_ = 0.0f;  // 0: auto
   std::unique_ptr<RecurrentHead> head_;
   std::unique_ptr<Backbone> backbone_;
   std::vector<Frame> frames_;  // the chunk being run, kept for its capacity

@@ -7,7 +7,7 @@ namespace matte {
 
 extern const Architecture kRvmResNet50{
     rvm::capabilities(rvm_resnet50::kArchitecture, "RVM (ResNet50)"),
-    [](const WeightFile& weights, const SessionOptions&) -> std::unique_ptr<Network> {
+    [](const WeightFile& weights) -> std::unique_ptr<Network> {
       return std::make_unique<rvm::Network>(weights, rvm_resnet50::conv_layers(), rvm_resnet50::kArchitecture,
                                             rvm_resnet50::make_backbone);
     }};

@@ -29,11 +29,16 @@ matte::SessionOptions session_options(FuzzInput& in) {
   matte::SessionOptions o;
   o.threads = 1;
   const uint8_t set = in.byte();
-  if (set & 1) o.downsample_ratio = in.real();
-  if (set & 2) o.backbone_scale = in.real();
-  if (set & 4) o.sample_pixels = static_cast<int>(in.integer() % (1 << 24));
-  if (set & 8) o.refine_threshold = in.real();
-  if (set & 16) o.refine_mode = in.byte() % 2 ? "thresholding" : "full";
+  // Every network's settings, whichever network the model is: the session refuses the others.
+  const std::array<const char*, 6> names = {"downsample-ratio", "backbone-scale", "sample-pixels",
+                                            "refine-threshold", "refine-mode",    "no-such-setting"};
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (!(set & (1 << i))) continue;
+    const uint8_t kind = in.byte() % 3;
+    const std::string value = kind == 0 ? std::to_string(in.real()) : kind == 1 ? std::to_string(in.integer() % (1 << 24))
+                                                                                 : in.text();
+    o.settings.emplace_back(names[i], value);
+  }
   return o;
 }
 

@@ -528,6 +528,7 @@ TEST_CASE("matte: --help lists every flag, the video formats, the audio rule and
                            "--frames", "--start", "--fps", "--quiet", "--preview", "--overwrite", "--background-plate",
                            "--help", "--version", "--video-codec", "--video-crf", "--video-preset",
                            "--video-mbps", "--output-format", "--no-audio", "prores", "qtrle", "ffv1",
+                           "--backbone-scale", "--refine-mode", "--sample-pixels", "--refine-threshold",
                            "Audio: the composition and foreground videos get every audio stream of the input",
                            "--input - --output-composition -"}) {
     INFO(flag);
@@ -634,6 +635,12 @@ TEST_CASE("matte BGMv2: a missing plate, a plate of another size, and BGMv2 outp
   check_failure(tmp, {"--model", bgm, "--input", src, "--background-plate", src, "--refine-mode", "best",
                       "--output-alpha", tmp / "a.png"},
                 {2}, {"--refine-mode best"});
+  // Settings are the network's: a BGMv2 one for RVM, and RVM's for BGMv2, name the network.
+  check_failure(tmp, {"--model", rvm, "--input", src, "--backbone-scale", "0.5", "--output-alpha", tmp / "a.png"},
+                {1}, {"RVM (MobileNetV3) has no setting backbone-scale (its settings: downsample-ratio)"});
+  check_failure(tmp, {"--model", bgm, "--input", src, "--background-plate", src, "--downsample-ratio", "0.5",
+                      "--output-alpha", tmp / "a.png"},
+                {1}, {"BGMv2 (MobileNetV2) has no setting downsample-ratio"});
 }
 
 }  // namespace matte::test

@@ -33,7 +33,7 @@ TEST_CASE("matte options: defaults follow RVM's convert_video") {
   REQUIRE(o.outputs.size() == 1);
   CHECK(o.outputs[0].content == Content::alpha);
   CHECK(o.outputs[0].kind == OutputKind::png_sequence);
-  CHECK(o.downsample_ratio == 0.0f);
+  CHECK(o.settings.empty());
   CHECK(o.seq_chunk == 1);
   CHECK(o.threads == 0);
   CHECK(o.frames == 0);
@@ -57,7 +57,7 @@ TEST_CASE("matte options: every flag read, outputs kept in composition/alpha/for
   CHECK(o.outputs[1].kind == OutputKind::video);
   CHECK(o.outputs[2].path == "f.avi");
   CHECK(*o.background.colour == cv::Vec3b(0x30, 0x20, 0x10));
-  CHECK(o.downsample_ratio == 0.25f);
+  CHECK(o.settings == std::vector<std::pair<std::string, std::string>>{{"downsample-ratio", "0.25"}});
   CHECK(o.seq_chunk == 4);
   CHECK(o.threads == 3);
   CHECK(o.frames == 10);
@@ -72,8 +72,8 @@ TEST_CASE("matte options: every flag read, outputs kept in composition/alpha/for
 
 TEST_CASE("matte options: bad values are usage errors naming the flag") {
   CHECK(usage_error({}).starts_with("no output"));
-  CHECK(usage_error({"--output-alpha", "a", "--downsample-ratio", "0"}) == "--downsample-ratio 0: must be in (0, 1]");
-  CHECK(usage_error({"--output-alpha", "a", "--downsample-ratio", "x"}) == "--downsample-ratio x: not a number");
+  CHECK(usage_error({"--output-alpha", "a", "--downsample-ratio", "0"}) == "--downsample-ratio 0: not a number in (0, 1] or auto");
+  CHECK(usage_error({"--output-alpha", "a", "--downsample-ratio", "x"}) == "--downsample-ratio x: not a number in (0, 1] or auto");
   CHECK(usage_error({"--output-alpha", "a", "--seq-chunk", "0"}).starts_with("--seq-chunk 0"));
   CHECK(usage_error({"--output-alpha", "a", "--threads", "-1"}).starts_with("--threads -1"));
   CHECK(usage_error({"--output-alpha", "a", "--fps", "0"}).starts_with("--fps 0"));

@@ -111,7 +111,7 @@ inline void check_parity(const char* onnx_relative, const std::string& weights, 
   for (const auto& f : frames) planar.push_back(f.planar);
   const auto ort = reference::run_rvm_onnx(require_shared(onnx_relative), planar, w, h, ratio, 2,
                                            {"fgr", "pha", "r1o", "r2o", "r3o", "r4o"});
-  Session session(weights, {.threads = 2, .downsample_ratio = ratio});
+  Session session(weights, {.threads = 2, .settings = {{"downsample-ratio", std::to_string(ratio)}}});
   Diff worst_pha, worst_fgr;
   double mad_pha = 0, mad_fgr = 0;
   for (size_t i = 0; i < frames.size(); ++i) {

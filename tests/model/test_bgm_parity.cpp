@@ -221,4 +221,25 @@ TEST_CASE("BGMv2 settings: refine modes by name") {
   CHECK_THROWS_AS(bgm::parse_refine_mode("Full"), matte::Error);
 }
 
+TEST_CASE("a BGMv2 session's settings default to the weight file's and change between frames") {
+  const ConvertedModel m = convert_onnx(require_shared(kFourK));
+  const std::vector<uint8_t> bytes = serialize_weight_file(m.metadata, m.tensors);
+  CHECK_THROWS_WITH_AS(Session(bytes, kFourK, {.settings = {{"downsample-ratio", "0.5"}}}),
+                       "BGMv2 (MobileNetV2) has no setting downsample-ratio (its settings: backbone-scale, "
+                       "refine-mode, sample-pixels, refine-threshold)",
+                       Error);
+  Session s(bytes, kFourK, {.threads = 2, .settings = {{"sample-pixels", "1600"}}});
+  const Capabilities& c = s.capabilities();
+  CHECK(c.setting("backbone-scale")->value == "0.125");
+  CHECK(c.setting("refine-mode")->value == "sampling");
+  CHECK(c.setting("sample-pixels")->value == "1600");
+  CHECK_FALSE(s.downsample_ratio_for(640, 480) > 0.0f);
+  const Pair pair = greenscreen();
+  CHECK(s.process(pair.src.image8(), pair.bgr.image8()).refined_patches == 100);
+  s.set("refine-mode", "full");
+  CHECK(s.process(pair.src.image8(), pair.bgr.image8()).refined_patches == (656 / 4) * (368 / 4));
+  CHECK_THROWS_WITH_AS(s.set("backbone-scale", "2"), "BGMv2 (MobileNetV2): backbone-scale 2: not a number in (0, 1]",
+                       Error);
+}
+
 }  // namespace matte::test

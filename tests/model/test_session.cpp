@@ -33,7 +33,7 @@ void check_valid(const Matte& m, int w, int h) {
 }  // namespace
 
 TEST_CASE("reset() gives the first frame's result again") {
-  Session s(rvm_weights(), {.threads = 2, .downsample_ratio = 0.5f});
+  Session s(rvm_weights(), {.threads = 2, .settings = {{"downsample-ratio", "0.5"}}});
   const auto f0 = synthetic_rgb(64, 48, 0), f1 = synthetic_rgb(64, 48, 5);
   const Matte first = s.process(image(f0, 64, 48));
   s.process(image(f1, 64, 48));
@@ -48,8 +48,8 @@ TEST_CASE("process_chunk of 4 frames equals frame by frame") {
   std::vector<Image8> frames;
   for (int i = 0; i < 4; ++i) px.push_back(synthetic_rgb(50, 38, i * 3));
   for (const auto& p : px) frames.push_back(image(p, 50, 38));
-  Session a(rvm_weights(), {.threads = 2, .downsample_ratio = 0.75f});
-  Session b(rvm_weights(), {.threads = 1, .downsample_ratio = 0.75f});
+  Session a(rvm_weights(), {.threads = 2, .settings = {{"downsample-ratio", "0.75"}}});
+  Session b(rvm_weights(), {.threads = 1, .settings = {{"downsample-ratio", "0.75"}}});
   const std::vector<Matte> chunk = a.process_chunk(frames);
   REQUIRE(chunk.size() == 4);
   for (int i = 0; i < 4; ++i) check_same(chunk[i], b.process(frames[i]));
@@ -68,7 +68,7 @@ TEST_CASE("odd frame sizes run and give finite values in range") {
                        Case{9, 64, 0.125f}}) {
     INFO(c.w, "x", c.h, " r", c.ratio);
     s.reset();
-    s.set_downsample_ratio(c.ratio);
+    s.set("downsample-ratio", std::to_string(c.ratio));
     const auto px = synthetic_rgb(c.w, c.h);
     for (int i = 0; i < 2; ++i) check_valid(s.process(image(px, c.w, c.h)), c.w, c.h);
     const StateView r4 = s.recurrent_state(3);
@@ -89,7 +89,7 @@ TEST_CASE("8-bit BGR, strided rows and planar float input give the same matte") 
         bgr_padded[size_t(y) * (w * 3 + 5) + x * 3 + (2 - c)] = v;
         planar[(size_t(c) * h + y) * w + x] = float(v) / 255.f;
       }
-  Session s(rvm_weights(), {.threads = 2, .downsample_ratio = 0.5f});
+  Session s(rvm_weights(), {.threads = 2, .settings = {{"downsample-ratio", "0.5"}}});
   const Matte from_rgb = s.process(image(rgb, w, h));
   s.reset();
   const Matte from_bgr = s.process(Image8{bgr_padded.data(), w, h, size_t(w * 3 + 5), PixelFormat::bgr8});
@@ -107,7 +107,7 @@ TEST_CASE("8-bit BGR, strided rows and planar float input give the same matte") 
 }
 
 TEST_CASE("a frame of another size without reset() is an error") {
-  Session s(rvm_weights(), {.threads = 1, .downsample_ratio = 0.5f});
+  Session s(rvm_weights(), {.threads = 1, .settings = {{"downsample-ratio", "0.5"}}});
   const auto a = synthetic_rgb(32, 24), b = synthetic_rgb(24, 32);
   s.process(image(a, 32, 24));
   CHECK_THROWS_AS(s.process(image(b, 24, 32)), Error);
@@ -123,14 +123,62 @@ TEST_CASE("bad frames and ratios are errors") {
   const auto px = synthetic_rgb(8, 8);
   CHECK_THROWS_AS(s.process(Image8{px.data(), 8, 8, 20, PixelFormat::rgb8}), Error);
   CHECK_THROWS_AS(s.process(Image8{nullptr, 8, 8, 24, PixelFormat::rgb8}), Error);
-  CHECK_THROWS_AS(s.set_downsample_ratio(1.5f), Error);
-  CHECK_THROWS_AS(s.set_downsample_ratio(-0.1f), Error);
-  CHECK_THROWS_AS(s.set_downsample_ratio(std::nanf("")), Error);
-  s.set_downsample_ratio(0.01f);
+  for (const char* bad : {"1.5", "-0.1", "0", "nan", "0.5x", "", "Auto"}) {
+    INFO(bad);
+    CHECK_THROWS_WITH_AS(s.set("downsample-ratio", bad),
+                         ("RVM (MobileNetV3): downsample-ratio " + std::string(bad) +
+                          ": not a number in (0, 1] or auto").c_str(),
+                         Error);
+  }
+  CHECK(s.capabilities().setting("downsample-ratio")->value == "auto");  // unchanged by the refusals
+  s.set("downsample-ratio", "0.01");
+  CHECK(s.capabilities().setting("downsample-ratio")->value == "0.01");
   CHECK_THROWS_AS(s.process(image(px, 8, 8)), Error);  // nothing left after downsampling
-  s.set_downsample_ratio(0.f);
+  s.set("downsample-ratio", "auto");
   CHECK(s.downsample_ratio_for(1024, 2048) == doctest::Approx(0.25f));
   CHECK(s.downsample_ratio_for(300, 200) == 1.f);
+}
+
+TEST_CASE("a setting the network has not is an error naming the network and its settings") {
+  CHECK_THROWS_WITH_AS(Session(rvm_weights(), {.settings = {{"backbone-scale", "0.5"}}}),
+                       "RVM (MobileNetV3) has no setting backbone-scale (its settings: downsample-ratio)", Error);
+  Session s(rvm_weights(), {.threads = 1});
+  CHECK_THROWS_WITH_AS(s.set("refine-mode", "full"),
+                       "RVM (MobileNetV3) has no setting refine-mode (its settings: downsample-ratio)", Error);
+}
+
+TEST_CASE("settings are checked by kind and range") {
+  const Setting ratio{.name = "r", .description = "", .kind = Setting::Kind::number, .min = 0, .max = 1,
+                      .words = {"auto"}, .value = "auto", .between_frames = true};
+  const Setting pixels{.name = "n", .description = "", .kind = Setting::Kind::integer, .min = 16, .max = 1000,
+                       .words = {}, .value = "", .between_frames = true};
+  const Setting mode{.name = "m", .description = "", .kind = Setting::Kind::word, .min = 0, .max = 0,
+                     .words = {"a", "b", "c"}, .value = "", .between_frames = true};
+  for (const char* good : {"1", "0.5", "1e-3", "auto"}) CHECK_NOTHROW(check_setting(ratio, good));
+  for (const char* bad : {"0", "1.01", "inf", "nan", " 0.5", "0.5 ", "1e400"}) CHECK_THROWS_AS(check_setting(ratio, bad), Error);
+  for (const char* good : {"16", "1000", "1e3"}) CHECK_NOTHROW(check_setting(pixels, good));
+  CHECK_THROWS_WITH_AS(check_setting(pixels, "16.5"), "n 16.5: not an integer in [16, 1000]", Error);
+  CHECK_THROWS_AS(check_setting(pixels, "15"), Error);
+  CHECK_NOTHROW(check_setting(mode, "b"));
+  CHECK_THROWS_WITH_AS(check_setting(mode, "d"), "m d: not a, b or c", Error);
+}
+
+TEST_CASE("the registry lists every network's settings with their defaults") {
+  const std::vector<Capabilities> all = supported_networks();
+  REQUIRE(all.size() == 3);
+  CHECK(all[0].architecture == "rvm_mobilenetv3");
+  CHECK(all[1].architecture == "rvm_resnet50");
+  CHECK(all[2].architecture == "bgm_mobilenetv2");
+  for (int i : {0, 1}) {
+    REQUIRE(all[i].settings.size() == 1);
+    CHECK(all[i].setting("downsample-ratio")->value == "auto");
+  }
+  std::vector<std::string> bgm;
+  for (const Setting& s : all[2].settings) {
+    bgm.push_back(s.name);
+    CHECK(s.value.empty());  // the weight file's
+  }
+  CHECK(bgm == std::vector<std::string>{"backbone-scale", "refine-mode", "sample-pixels", "refine-threshold"});
 }
 
 TEST_CASE("a weight file of another architecture is an error naming the file") {

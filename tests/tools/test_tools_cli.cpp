@@ -81,7 +81,7 @@ TEST_CASE("tools: bad flags are usage errors (exit 2), missing files name the pa
   CHECK(r.code == 2);
   r = run(run_bench, {"--model", "m", "--width", "64", "--height", "48", "--downsample-ratio", "2"});
   CHECK(r.code == 2);
-  CHECK(r.err.find("--downsample-ratio 2: must be in (0, 1]") != std::string::npos);
+  CHECK(r.err.find("--downsample-ratio 2: not a number in (0, 1] or auto") != std::string::npos);
   r = run(run_bench, {"--model", "m", "--width", "64", "--height", "48", "--results", "alpha8,alpha9"});
   CHECK(r.code == 2);
   CHECK(r.err.find("--results: unknown result 'alpha9'") != std::string::npos);

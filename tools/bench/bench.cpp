@@ -13,6 +13,7 @@
 
 #include "engine/matte.h"
 #include "tools/common/args.h"
+#include "tools/common/network_settings.h"
 #include "tools/common/frames.h"
 #include "tools/reference/onnx_reference.h"
 
@@ -21,10 +22,12 @@ namespace matte::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: matte-bench --model M.safetensors --width W --height H [--downsample-ratio R] [--frames N]\n"
+    "usage: matte-bench --model M.safetensors --width W --height H [--SETTING V ...] [--frames N]\n"
     "                   [--threads T] [--onnx M.onnx] [--input IMAGE|VIDEO] [--profile]\n"
     "       BGMv2: [--background-plate IMAGE] (default: the input shifted, so the frame differs from\n"
-    "              its plate) [--backbone-scale S] [--sample-pixels N] [--refine-mode M]\n"
+    "              its plate)\n"
+    "  --SETTING V  any setting of the model's network, e.g. --downsample-ratio 0.25 (RVM),\n"
+    "               --backbone-scale 0.125 (BGMv2); matte --help lists them\n"
     "  --results  what each frame fills, comma-separated: alpha, foreground, alpha8, foreground8,\n"
     "             error8, refined8 or all (default)\n"
     "  --onnx     also time ONNX Runtime on the same frames and threads, and print the speed-up\n"
@@ -94,23 +97,19 @@ int bench(const Args& args, std::ostream& out) {
   const int w = args.integer("--width", 0, 1, 16384), h = args.integer("--height", 0, 1, 16384);
   if (!args.has("--width") || !args.has("--height")) throw UsageError("missing --width or --height");
   const int frames = args.integer("--frames", 10, 1, 100000);
-  const float ratio_arg = args.real_above("--downsample-ratio", 0.0f, 0.0f, 1.0f);
   int threads = args.integer("--threads", 0, 0, 1024);
   if (threads == 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
   const Result results = parse_results(args.text("--results", "all"));
+  const auto settings = parse_settings(args);
   require_path(model, "--model");
   if (args.has("--onnx")) require_path(args.required("--onnx"), "--onnx");
 
   Frame frame = args.has("--input") ? resized(load_frames(args.required("--input"), 1).front(), w, h)
                                     : synthetic_frame(w, h);
-  const float ratio = ratio_arg > 0 ? ratio_arg : auto_downsample_ratio(w, h);
-  SessionOptions options{.threads = threads, .downsample_ratio = ratio};
-  options.profile = args.flag("--profile");
-  options.results = results;
-  if (args.has("--backbone-scale")) options.backbone_scale = args.real_above("--backbone-scale", 0.0f, 0.0f, 1.0f);
-  if (args.has("--sample-pixels")) options.sample_pixels = args.integer("--sample-pixels", 0, 16, 1 << 30);
-  if (args.has("--refine-mode")) options.refine_mode = args.required("--refine-mode");
+  const SessionOptions options{
+      .threads = threads, .settings = settings, .profile = args.flag("--profile"), .results = results};
   Session session(model, options);
+  const float ratio = session.downsample_ratio_for(w, h);
   const bool takes_plate = session.capabilities().takes_plate;
   Frame plate = !takes_plate                         ? Frame{}
                 : args.has("--background-plate") ? resized(load_frames(args.required("--background-plate"), 1).front(), w, h)
@@ -164,8 +163,8 @@ int bench(const Args& args, std::ostream& out) {
 
 int run_bench(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   return run_tool("matte-bench", kUsage, argv,
-                  {"--model", "--width", "--height", "--downsample-ratio", "--frames", "--threads", "--onnx", "--input",
-                   "--background-plate", "--backbone-scale", "--sample-pixels", "--refine-mode", "--results"}, err,
+                  with_setting_flags({"--model", "--width", "--height", "--frames", "--threads", "--onnx", "--input",
+                                      "--background-plate", "--results"}), err,
                   [&](const Args& args) { return bench(args, out); }, {"--profile"});
 }
 

@@ -13,6 +13,7 @@
 
 #include "engine/matte.h"
 #include "tools/common/args.h"
+#include "tools/common/network_settings.h"
 #include "tools/common/frames.h"
 #include "tools/common/json_out.h"
 #include "tools/common/metrics.h"
@@ -25,9 +26,11 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: matte-compare --onnx M.onnx --model M.safetensors --input VIDEO|IMAGE|DIR [--frames N]\n"
-    "                     [--downsample-ratio R] [--threads T] [--json OUT]\n"
+    "                     [--SETTING V ...] [--threads T] [--json OUT]\n"
     "       BGMv2: --background-plate IMAGE (frames and plate are cropped to multiples of 4, as the\n"
-    "              ONNX graph needs)\n";
+    "              ONNX graph needs)\n"
+    "  --SETTING V  any setting of the model's network, e.g. --downsample-ratio 0.25 (RVM),\n"
+    "               --backbone-scale 0.125 (BGMv2); matte --help lists them\n";
 
 const std::array<const char*, 6> kOutputs = {"fgr", "pha", "r1o", "r2o", "r3o", "r4o"};
 constexpr double kMaxAbs = 1e-3, kMad = 1e-5;  // thresholds for fgr and pha
@@ -114,7 +117,7 @@ int64_t count_nonzero(const std::vector<float>& values) {
 }
 
 int compare_bgm(const Args& args, std::ostream& out, const std::string& onnx, const std::string& model,
-                std::vector<Frame> frames, int threads) {
+                std::vector<Frame> frames, int threads, const std::vector<std::pair<std::string, std::string>>& settings) {
   const std::string plate_path = args.required("--background-plate");
   Frame plate = crop4(frame_from_bgr(read_image_bgr(plate_path)));
   for (Frame& f : frames) f = crop4(f);
@@ -123,7 +126,7 @@ int compare_bgm(const Args& args, std::ostream& out, const std::string& onnx, co
     throw Error(plate_path + ": plate " + std::to_string(plate.width) + "x" + std::to_string(plate.height) +
                 " differs from the input's " + std::to_string(w) + "x" + std::to_string(h));
   }
-  Session session(model, {.threads = threads});
+  Session session(model, {.threads = threads, .settings = settings});
   if (!session.capabilities().takes_plate) {
     throw Error(model + ": --background-plate given for " + session.capabilities().title + ", which takes none");
   }
@@ -159,18 +162,17 @@ int compare(const Args& args, std::ostream& out) {
   const std::string onnx = args.required("--onnx"), model = args.required("--model"),
                     input = args.required("--input");
   const int max_frames = args.integer("--frames", 16, 1, 100000);
-  const float ratio_arg = args.real_above("--downsample-ratio", 0.0f, 0.0f, 1.0f);
+  const auto settings = parse_settings(args);
   int threads = args.integer("--threads", 0, 0, 1024);
   if (threads == 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
   require_path(onnx, "--onnx");
   require_path(model, "--model");
 
   const std::vector<Frame> frames = load_frames(input, max_frames);
-  if (args.has("--background-plate")) return compare_bgm(args, out, onnx, model, frames, threads);
+  if (args.has("--background-plate")) return compare_bgm(args, out, onnx, model, frames, threads, settings);
   const int w = frames[0].width, h = frames[0].height;
-  const float ratio = ratio_arg > 0 ? ratio_arg : auto_downsample_ratio(w, h);
-
-  Session session(model, {.threads = threads, .downsample_ratio = ratio});
+  Session session(model, {.threads = threads, .settings = settings});
+  const float ratio = session.downsample_ratio_for(w, h);
   std::vector<std::vector<float>> chw;
   for (const Frame& f : frames) chw.push_back(f.planar);
   const std::vector<reference::OrtFrame> ort = reference::run_rvm_onnx(
@@ -197,8 +199,8 @@ int compare(const Args& args, std::ostream& out) {
 
 int run_compare(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   return run_tool("matte-compare", kUsage, argv,
-                  {"--onnx", "--model", "--input", "--frames", "--downsample-ratio", "--threads", "--json",
-                   "--background-plate"}, err,
+                  with_setting_flags({"--onnx", "--model", "--input", "--frames", "--threads", "--json",
+                   "--background-plate"}), err,
                   [&](const Args& args) { return compare(args, out); });
 }
 

@@ -9,6 +9,7 @@
 
 #include "engine/matte.h"
 #include "tools/common/args.h"
+#include "tools/common/network_settings.h"
 #include "tools/common/frames.h"
 #include "tools/common/metrics.h"
 #include "tools/reference/onnx_reference.h"
@@ -19,8 +20,10 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: matte-eval --model M.safetensors --matting-dir DIR [--onnx M.onnx] [--frames N]\n"
-    "                  [--downsample-ratio R] [--threads T]\n"
-    "       DIR holds fgr/ and pha/ (one sequence of frames, same names) and backgrounds/\n";
+    "                  [--SETTING V ...] [--threads T]\n"
+    "       DIR holds fgr/ and pha/ (one sequence of frames, same names) and backgrounds/\n"
+    "  --SETTING V  any setting of the model's network, e.g. --downsample-ratio 0.25 (RVM),\n"
+    "               --backbone-scale 0.125 (BGMv2); matte --help lists them\n";
 
 constexpr double kAgreement = 0.01;
 
@@ -58,7 +61,7 @@ void print_row(std::ostream& out, const char* name, double mad, double mse, doub
 int eval(const Args& args, std::ostream& out) {
   const std::string model = args.required("--model"), dir = args.required("--matting-dir");
   const int max_frames = args.integer("--frames", 100000, 1, 100000);
-  const float ratio_arg = args.real_above("--downsample-ratio", 0.0f, 0.0f, 1.0f);
+  const auto settings = parse_settings(args);
   int threads = args.integer("--threads", 0, 0, 1024);
   if (threads == 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
   require_path(model, "--model");
@@ -89,9 +92,8 @@ int eval(const Args& args, std::ostream& out) {
     }
     frames.push_back(composite(fgr, truth.back(), bg));
   }
-  const float ratio = ratio_arg > 0 ? ratio_arg : auto_downsample_ratio(w, h);
-
-  Session session(model, {.threads = threads, .downsample_ratio = ratio});
+  Session session(model, {.threads = threads, .settings = settings});
+  const float ratio = session.downsample_ratio_for(w, h);
   AlphaScores ours(w, h);
   for (size_t t = 0; t < frames.size(); ++t) ours.add(session.process(frames[t].image8()).alpha, truth[t]);
 
@@ -119,7 +121,7 @@ int eval(const Args& args, std::ostream& out) {
 
 int run_eval(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   return run_tool("matte-eval", kUsage, argv,
-                  {"--model", "--onnx", "--matting-dir", "--frames", "--downsample-ratio", "--threads"}, err,
+                  with_setting_flags({"--model", "--onnx", "--matting-dir", "--frames", "--threads"}), err,
                   [&](const Args& args) { return eval(args, out); });
 }
 

@@ -154,11 +154,7 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
   }) ? err : out;
   const int threads = o.threads > 0 ? o.threads : tbb::info::default_concurrency();
   Session session = load_model(o.model, {.threads = threads,
-                                         .downsample_ratio = o.downsample_ratio,
-                                         .backbone_scale = o.backbone_scale,
-                                         .sample_pixels = o.sample_pixels,
-                                         .refine_threshold = o.refine_threshold,
-                                         .refine_mode = o.refine_mode,
+                                         .settings = o.settings,
                                          .results = results_written(o)});
   check_model_fits(o, session);
   const int width = source->width(), height = source->height();
@@ -246,7 +242,7 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
   // Closing a video flushes the encoder's look-ahead: part of the run's time.
   const double seconds = progress.seconds();
   if (!o.quiet) {
-    const std::string detail = !session.capabilities().downsample_ratio
+    const std::string detail = !session.capabilities().setting("downsample-ratio")
                                    ? std::to_string(result.refined_patches / std::max<int64_t>(result.frames, 1)) + " refined patches per frame"
                                    : "downsample ratio " + number_text(session.downsample_ratio_for(width, height));
     std::string tail = detail + ", " + std::to_string(threads) + " threads";
@@ -264,7 +260,7 @@ int run_matte(const std::vector<std::string>& argv, std::ostream& out, std::ostr
               const std::atomic<int>& signal_received) {
   if (std::find(argv.begin(), argv.end(), "--help") != argv.end() ||
       std::find(argv.begin(), argv.end(), "-h") != argv.end()) {
-    out << kMatteHelp;
+    out << matte_help();
     return 0;
   }
   if (std::find(argv.begin(), argv.end(), "--version") != argv.end()) {

@@ -3,10 +3,13 @@
 #include <climits>
 
 #include "tools/common/args.h"
+#include "tools/common/network_settings.h"
 
 namespace matte::cli {
 
-const char* const kMatteHelp = R"(matte: human video matting on the CPU (Robust Video Matting MobileNetV3,
+namespace {
+
+const char* const kHelpStart = R"(matte: human video matting on the CPU (Robust Video Matting MobileNetV3,
 BackgroundMattingV2 MobileNetV2)
 
 usage: matte --model MODEL --input INPUT [--background-plate PLATE] [outputs] [options]
@@ -62,18 +65,12 @@ video formats (--video-codec, default by extension: .mp4 .m4v .mov .mkv h264, .w
   line on stderr says so), cut to the --start/--frames span and in sync with the first frame.
   Alpha, error and refine-map videos get none. --no-audio drops it.
 
-options:
+)";
+
+const char* const kHelpOptions = R"(options:
   --background BG            colour #RRGGBB or R,G,B, an image (scaled to the frame) or a video
                              (scaled, looped); default 120,255,155 (RVM's green)
-  --downsample-ratio R|auto  RVM's working scale, in (0, 1]; auto (default) makes the frame's
-                             longer side at most 512 px: 0.25 suits 1080p, 0.125 4K
   --resize-plate             BGMv2: scale a plate of another size to the frame (else an error)
-  --backbone-scale S         BGMv2: base network scale, in (0, 1] (default: the model's, 0.25;
-                             0.125 for 4K)
-  --refine-mode M            BGMv2: sampling, thresholding or full (default: the model's)
-  --sample-pixels N          BGMv2 sampling: refine the N/16 4x4 patches of largest error
-                             (default: the model's, 80000; 320000 for 4K)
-  --refine-threshold T       BGMv2 thresholding: refine patches whose error exceeds T (default 0.1)
   --seq-chunk N              frames per inference call (default 1); a larger chunk batches the
                              encoder over N frames
   --threads N                inference threads (default: every core)
@@ -124,20 +121,30 @@ examples:
         --output-refine-map refined/
 )";
 
+}  // namespace
+
+std::string matte_help() {
+  return std::string(kHelpStart) +
+         "network settings (a setting the model's network has not is an error):\n" + settings_help() + "\n" +
+         kHelpOptions;
+}
+
 namespace {
 
 const std::vector<std::string> kValueOptions = {
     "--model",          "--input",   "--output-composition", "--output-alpha", "--output-foreground",
-    "--output-type",    "--background", "--background-plate", "--downsample-ratio", "--seq-chunk",
+    "--output-type",    "--background", "--background-plate", "--seq-chunk",
     "--threads",        "--frames",  "--start",              "--fps",            "--output-error",
-    "--output-refine-map", "--backbone-scale", "--refine-mode", "--sample-pixels", "--refine-threshold",
+    "--output-refine-map",
     "--max-pixels", "--video-codec", "--video-crf", "--video-preset", "--video-mbps", "--output-format"};
 const std::vector<std::string> kSwitches = {"--quiet", "--preview", "--overwrite", "--resize-plate", "--no-audio"};
 
 }  // namespace
 
 MatteOptions parse_matte_options(const std::vector<std::string>& argv) {
-  const Args args(argv, kValueOptions, kSwitches);
+  std::vector<std::string> value_options = kValueOptions;
+  for (const std::string& flag : setting_flags()) value_options.push_back(flag);
+  const Args args(argv, value_options, kSwitches);
   MatteOptions o;
   o.model = args.required("--model");
   o.input = args.required("--input");
@@ -188,8 +195,7 @@ MatteOptions parse_matte_options(const std::vector<std::string>& argv) {
   if (!any_video && (!o.video.codec.empty() || o.video.crf || !o.video.preset.empty() || o.video.mbps)) {
     throw UsageError("--video-codec, --video-crf, --video-preset and --video-mbps need a video output");
   }
-  const std::string ratio = args.text("--downsample-ratio", "auto");
-  o.downsample_ratio = ratio == "auto" ? 0.0f : args.real_above("--downsample-ratio", 0.0f, 0.0f, 1.0f);
+  o.settings = parse_settings(args);
   o.seq_chunk = args.integer("--seq-chunk", 1, 1, 256);
   o.threads = args.integer("--threads", 0, 1, 1024);
   o.frames = args.integer("--frames", 0, 1, INT_MAX);
@@ -199,16 +205,6 @@ MatteOptions parse_matte_options(const std::vector<std::string>& argv) {
   o.quiet = args.flag("--quiet");
   o.overwrite = args.flag("--overwrite");
   o.resize_plate = args.flag("--resize-plate");
-  if (args.has("--backbone-scale")) o.backbone_scale = args.real_above("--backbone-scale", 0.0f, 0.0f, 1.0f);
-  if (args.has("--sample-pixels")) o.sample_pixels = args.integer("--sample-pixels", 0, 16, INT_MAX);
-  if (args.has("--refine-threshold")) o.refine_threshold = args.real_above("--refine-threshold", 0.0f, -1.0f, 1.0f);
-  if (args.has("--refine-mode")) {
-    const std::string mode = args.required("--refine-mode");
-    if (mode != "sampling" && mode != "thresholding" && mode != "full") {
-      throw UsageError("--refine-mode " + mode + ": not sampling, thresholding or full");
-    }
-    o.refine_mode = mode;
-  }
   return o;
 }
 

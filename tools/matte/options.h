@@ -1,8 +1,8 @@
 // `matte`'s command line: every flag parsed and checked before any file is touched.
 #pragma once
 
-#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tools/common/frames.h"
@@ -27,22 +27,18 @@ struct MatteOptions {
   bool background_given = false;  // an explicit --background flattens a transparent composition
   VideoSettings video;            // --video-*, --output-format
   bool no_audio = false;
-  float downsample_ratio = 0.0f;  // 0 = auto
+  std::vector<std::pair<std::string, std::string>> settings;  // the network's, --<name> (SessionOptions)
   int seq_chunk = 1, threads = 0, frames = 0, start = 0;  // frames 0 = all, threads 0 = every core
   double fps = 0.0;                                      // 0 = the source's (retimes a video)
   int64_t max_pixels = kDefaultMaxPixels;                // larger frames are refused up front
   bool quiet = false, preview = false, overwrite = false;
-  // BGMv2
-  bool resize_plate = false;
-  std::optional<float> backbone_scale, refine_threshold;
-  std::optional<int> sample_pixels;
-  std::optional<std::string> refine_mode;
+  bool resize_plate = false;  // BGMv2
 };
 
 // Throws UsageError for unknown flags, bad values, no output and no --preview.
 MatteOptions parse_matte_options(const std::vector<std::string>& argv);
 
 // The --help text.
-extern const char* const kMatteHelp;
+std::string matte_help();
 
 }  // namespace matte::cli
