@@ -13,15 +13,30 @@ std::span<const Architecture* const> architectures() {
   return kAll;
 }
 
+namespace {
+
+const Architecture* find(const std::string& name, std::string& known) {
+  for (const Architecture* a : architectures()) {
+    if (a->capabilities.architecture == name) return a;
+    known += (known.empty() ? "" : ", ") + a->capabilities.architecture;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 const Architecture& architecture_of(const WeightFile& weights) {
   const auto it = weights.metadata().find("architecture");
   const std::string name = it == weights.metadata().end() ? "none" : it->second;
   std::string known;
-  for (const Architecture* a : architectures()) {
-    if (a->capabilities.architecture == name) return *a;
-    known += (known.empty() ? "" : ", ") + a->capabilities.architecture;
-  }
+  if (const Architecture* a = find(name, known)) return *a;
   throw Error(weights.origin() + ": architecture '" + name + "' is none of " + known);
+}
+
+const Architecture& architecture_named(const std::string& name) {
+  std::string known;
+  if (const Architecture* a = find(name, known)) return *a;
+  throw Error("architecture '" + name + "' is none of " + known);
 }
 
 std::vector<Capabilities> supported_networks() {

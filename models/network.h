@@ -6,6 +6,8 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "engine/matte.h"
 #include "engine/profile.h"
@@ -41,8 +43,20 @@ class Network {
   virtual std::string weight_file_value(const std::string& name) const;
 };
 
+// The names of the published ONNX graph's tensors, for the ONNX Runtime reference
+// (tools/reference): frames and plates go in as [1, 3, H, W] float RGB in [0, 1].
+struct OnnxIo {
+  std::string frame;
+  std::string plate = {};             // empty: the network takes none
+  std::string downsample_ratio = {};  // a [1] input; empty: none
+  // Each recurrent output and the input it feeds on the next frame (zeros on the first).
+  std::vector<std::pair<std::string, std::string>> recurrent = {};
+  std::string alpha, foreground;
+};
+
 struct Architecture {
   Capabilities capabilities;
+  OnnxIo onnx;
   // Throws Error naming the file when a tensor is missing or misshapen.
   std::unique_ptr<Network> (*load)(const WeightFile& weights);
 };
@@ -51,5 +65,7 @@ struct Architecture {
 std::span<const Architecture* const> architectures();
 // The weight file's architecture; throws Error naming the file and listing the registry otherwise.
 const Architecture& architecture_of(const WeightFile& weights);
+// The architecture so named ("rvm_mobilenetv3", ...); throws Error listing the registry otherwise.
+const Architecture& architecture_named(const std::string& name);
 
 }  // namespace matte

@@ -95,6 +95,7 @@ extern const Architecture kBgmMobileNetV2{
                    .min = -1.0,
                    .max = 1.0,
                    .between_frames = true}}},
+    {.frame = "src", .plate = "bgr", .alpha = "pha", .foreground = "fgr"},
     [](const WeightFile& weights) -> std::unique_ptr<Network> { return std::make_unique<bgm::FrameRunner>(weights); }};
 
 }  // namespace matte

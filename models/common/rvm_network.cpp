@@ -24,6 +24,14 @@ Capabilities capabilities(std::string_view architecture, std::string_view title)
                         .between_frames = true}}};
 }
 
+OnnxIo onnx_io() {
+  return {.frame = "src",
+          .downsample_ratio = "downsample_ratio",
+          .recurrent = {{"r1o", "r1i"}, {"r2o", "r2i"}, {"r3o", "r3i"}, {"r4o", "r4i"}},
+          .alpha = "pha",
+          .foreground = "fgr"};
+}
+
 Network::Network(const WeightFile& weights, std::span<const ConvLayer> table, std::string_view architecture,
                  BackboneMaker make_backbone) {
   const LayerLoader w{weights, table, architecture};

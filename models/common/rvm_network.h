@@ -18,6 +18,8 @@ namespace matte::rvm {
 
 // The Capabilities every RVM variant shares, under its name and title.
 Capabilities capabilities(std::string_view architecture, std::string_view title);
+// The names of the published graphs (both backbones were exported alike).
+OnnxIo onnx_io();
 
 class Network final : public matte::Network {
  public:

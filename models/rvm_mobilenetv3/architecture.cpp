@@ -7,6 +7,7 @@ namespace matte {
 
 extern const Architecture kRvmMobileNetV3{
     rvm::capabilities(rvm::kArchitecture, "RVM (MobileNetV3)"),
+    rvm::onnx_io(),
     [](const WeightFile& weights) -> std::unique_ptr<Network> {
       return std::make_unique<rvm::Network>(weights, rvm::conv_layers(), rvm::kArchitecture,
                                             rvm::make_mobilenetv3_backbone);

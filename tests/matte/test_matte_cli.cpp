@@ -91,10 +91,10 @@ void check_against_ort(const std::string& model, const std::string& input, const
                        float ratio) {
   const std::vector<cli::Frame> frames = cli::load_frames(input, int(ours.size()));
   REQUIRE(frames.size() == ours.size());
-  std::vector<std::vector<float>> chw;
-  for (const auto& f : frames) chw.push_back(f.planar);
   const int w = frames[0].width, h = frames[0].height;
-  const auto ort = reference::run_rvm_onnx(model, chw, w, h, ratio, 2, {"pha"});
+  reference::Clip clip{.width = w, .height = h};
+  for (const auto& f : frames) clip.frames.push_back(f.planar);
+  const auto ort = reference::run_onnx(reference::network_job("rvm_mobilenetv3", model, clip, ratio, 2));
   REQUIRE(ort.size() == ours.size());
   LevelDiff d;
   for (size_t i = 0; i < ours.size(); ++i) add_levels(d, ours[i], ort_alpha8(ort[i].at("pha"), w, h));
@@ -578,12 +578,9 @@ TEST_CASE("matte BGMv2: alpha of a frame with its plate matches ONNX Runtime wit
                                 "--output-alpha", tmp / "pha.png", "--output-refine-map", tmp / "ref.png"}),
                 1);
   const cli::Frame f = cli::load_frames(src, 1).front(), p = cli::load_frames(plate, 1).front();
-  reference::OrtJob job;
-  job.model = model;
-  job.threads = 2;
-  job.outputs = {"pha"};
-  job.frames.push_back({{"src", {{1, 3, f.height, f.width}, f.planar}}, {"bgr", {{1, 3, p.height, p.width}, p.planar}}});
-  const std::vector<reference::OrtFrame> result = reference::run_onnx(job);
+  const reference::Clip clip{.width = f.width, .height = f.height, .frames = {f.planar}, .plates = {p.planar}};
+  const std::vector<reference::OrtFrame> result =
+      reference::run_onnx(reference::network_job("bgm_mobilenetv2", model, clip, 0.f, 2));
   const std::vector<float>& ort = result.at(0).at("pha").values;
   const cv::Mat ours = read_png(tmp.dir / "pha.png");
   REQUIRE(ours.type() == CV_8UC1);

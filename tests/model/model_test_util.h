@@ -107,11 +107,13 @@ inline void check_parity(const char* onnx_relative, const std::string& weights, 
                          float ratio, const char* what) {
   require_onnx_runtime();
   const int w = frames[0].width, h = frames[0].height;
-  std::vector<std::vector<float>> planar;
-  for (const auto& f : frames) planar.push_back(f.planar);
-  const auto ort = reference::run_rvm_onnx(require_shared(onnx_relative), planar, w, h, ratio, 2,
-                                           {"fgr", "pha", "r1o", "r2o", "r3o", "r4o"});
   Session session(weights, {.threads = 2, .settings = {{"downsample-ratio", std::to_string(ratio)}}});
+  reference::Clip clip{.width = w, .height = h};
+  for (const auto& f : frames) clip.frames.push_back(f.planar);
+  const std::string architecture = session.capabilities().architecture;
+  reference::OrtJob job = reference::network_job(architecture, require_shared(onnx_relative), clip, ratio, 2);
+  for (const std::string& state : reference::recurrent_outputs(architecture)) job.outputs.push_back(state);
+  const auto ort = reference::run_onnx(job);
   Diff worst_pha, worst_fgr;
   double mad_pha = 0, mad_fgr = 0;
   for (size_t i = 0; i < frames.size(); ++i) {

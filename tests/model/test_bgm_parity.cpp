@@ -92,11 +92,8 @@ Result run_ours(const WeightFile& file, const Pair& p, const bgm::Settings& sett
 
 reference::OrtFrame run_ort(const char* onnx, const Pair& p, const std::vector<std::string>& outputs) {
   require_onnx_runtime();
-  reference::OrtJob job;
-  job.model = require_shared(onnx);
-  job.threads = 2;
-  const std::vector<int64_t> dims{1, 3, p.height(), p.width()};
-  job.frames.push_back({{"src", {dims, p.src.planar}}, {"bgr", {dims, p.bgr.planar}}});
+  const reference::Clip clip{.width = p.width(), .height = p.height(), .frames = {p.src.planar}, .plates = {p.bgr.planar}};
+  reference::OrtJob job = reference::network_job("bgm_mobilenetv2", require_shared(onnx), clip, 0.f, 2);
   job.outputs = outputs;
   return reference::run_onnx(job).at(0);
 }

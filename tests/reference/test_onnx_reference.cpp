@@ -44,12 +44,21 @@ std::vector<float> synthetic_frame(int width, int height) {
 
 const std::vector<std::string> kAllOutputs{"fgr", "pha", "r1o", "r2o", "r3o", "r4o"};
 
+// RVM MobileNetV3's graph, driven by its registry entry's names, over kWidth×kHeight frames.
+OrtJob rvm_job(const std::string& model, std::vector<std::vector<float>> frames, float ratio, int threads,
+               std::vector<std::string> outputs) {
+  OrtJob job = network_job("rvm_mobilenetv3", model, {.width = kWidth, .height = kHeight, .frames = std::move(frames)},
+                           ratio, threads);
+  job.outputs = std::move(outputs);
+  return job;
+}
+
 }  // namespace
 
 TEST_CASE("ORT reference: RVM output dims at downsample ratio 1") {
   const std::string model = test::require_shared(kRvm);
   require_onnx_runtime();
-  const auto frames = run_rvm_onnx(model, {synthetic_frame(kWidth, kHeight)}, kWidth, kHeight, 1.f, 2, kAllOutputs);
+  const auto frames = run_onnx(rvm_job(model, {synthetic_frame(kWidth, kHeight)}, 1.f, 2, kAllOutputs));
   REQUIRE(frames.size() == 1);
   const auto& f = frames[0];
   CHECK(f.at("fgr").dims == std::vector<int64_t>{1, 3, 48, 64});
@@ -68,7 +77,7 @@ TEST_CASE("ORT reference: RVM at downsample ratio 0.5 halves the recurrent state
   const std::string model = test::require_shared(kRvm);
   require_onnx_runtime();
   const auto frames =
-      run_rvm_onnx(model, {synthetic_frame(kWidth, kHeight)}, kWidth, kHeight, 0.5f, 1, {"pha", "r1o", "r4o"});
+      run_onnx(rvm_job(model, {synthetic_frame(kWidth, kHeight)}, 0.5f, 1, {"pha", "r1o", "r4o"}));
   REQUIRE(frames.size() == 1);
   CHECK(frames[0].at("pha").dims == std::vector<int64_t>{1, 1, 48, 64});
   CHECK(frames[0].at("r1o").dims == std::vector<int64_t>{1, 16, 12, 16});
@@ -78,7 +87,7 @@ TEST_CASE("ORT reference: RVM at downsample ratio 0.5 halves the recurrent state
 TEST_CASE("ORT reference: RVM alpha and foreground lie in [0,1]") {
   const std::string model = test::require_shared(kRvm);
   require_onnx_runtime();
-  const auto frames = run_rvm_onnx(model, {synthetic_frame(kWidth, kHeight)}, kWidth, kHeight, 1.f, 2, {"fgr", "pha"});
+  const auto frames = run_onnx(rvm_job(model, {synthetic_frame(kWidth, kHeight)}, 1.f, 2, {"fgr", "pha"}));
   for (const char* name : {"fgr", "pha"}) {
     const auto& v = frames.at(0).at(name).values;
     INFO(name);
@@ -91,7 +100,7 @@ TEST_CASE("ORT reference: recurrent states are fed from frame to frame") {
   require_onnx_runtime();
   // The same frame twice: any difference in the outputs comes from the state fed back.
   const auto frame = synthetic_frame(kWidth, kHeight);
-  const auto frames = run_rvm_onnx(model, {frame, frame}, kWidth, kHeight, 1.f, 2, {"pha", "r1o"});
+  const auto frames = run_onnx(rvm_job(model, {frame, frame}, 1.f, 2, {"pha", "r1o"}));
   REQUIRE(frames.size() == 2);
   const auto& a = frames[0].at("r1o").values;
   const auto& b = frames[1].at("r1o").values;
@@ -104,23 +113,24 @@ TEST_CASE("ORT reference: recurrent states are fed from frame to frame") {
 TEST_CASE("ORT reference: timing mode reports one positive time per frame") {
   const std::string model = test::require_shared(kRvm);
   require_onnx_runtime();
-  const auto seconds = time_rvm_onnx(model, synthetic_frame(kWidth, kHeight), kWidth, kHeight, 1.f, 1, 3);
+  const auto seconds = time_onnx(rvm_job(model, {synthetic_frame(kWidth, kHeight)}, 1.f, 1, {"pha"}), 3);
   REQUIRE(seconds.size() == 3);
   for (double s : seconds) CHECK((s > 0.0 && s < 10.0));
 }
 
-TEST_CASE("ORT reference: a generic job runs BGMv2 with two inputs and no recurrence") {
+TEST_CASE("ORT reference: BGMv2's job feeds the frame and its plate, with no recurrence") {
   const std::string model = test::require_shared("models/bgm_mobilenetv2_fp32.onnx");
   require_onnx_runtime();
   // The sampling refiner picks 5000 4x4 patches at quarter resolution, so the frame needs at least that many.
   constexpr int w = 512, h = 288;
   auto bgr = synthetic_frame(w, h);
   for (float& v : bgr) v *= 0.5f;
-  OrtJob job;
-  job.model = model;
-  job.threads = 2;
-  job.frames.push_back({{"src", {{1, 3, h, w}, synthetic_frame(w, h)}}, {"bgr", {{1, 3, h, w}, bgr}}});
-  job.outputs = {"pha", "fgr"};
+  const Clip clip{.width = w, .height = h, .frames = {synthetic_frame(w, h)}, .plates = {bgr}};
+  const OrtJob job = network_job("bgm_mobilenetv2", model, clip, 0.f, 2);
+  CHECK(job.outputs == std::vector<std::string>{"pha", "fgr"});
+  CHECK(job.recurrent.empty());
+  CHECK(recurrent_outputs("bgm_mobilenetv2").empty());
+  CHECK(recurrent_outputs("rvm_resnet50") == std::vector<std::string>{"r1o", "r2o", "r3o", "r4o"});
   const auto frames = run_onnx(job);
   REQUIRE(frames.size() == 1);
   CHECK(frames[0].at("pha").dims == std::vector<int64_t>{1, 1, h, w});
@@ -131,7 +141,7 @@ TEST_CASE("ORT reference: a missing model is an error naming the file") {
   require_onnx_runtime();
   const std::string missing = "/nonexistent/dir/no_such_model.onnx";
   try {
-    run_rvm_onnx(missing, {synthetic_frame(kWidth, kHeight)}, kWidth, kHeight, 1.f, 1, {"pha"});
+    run_onnx(rvm_job(missing, {synthetic_frame(kWidth, kHeight)}, 1.f, 1, {"pha"}));
     FAIL("no error for a missing model");
   } catch (const Error& e) {
     CHECK(std::string(e.what()).find(missing) != std::string::npos);
@@ -141,11 +151,19 @@ TEST_CASE("ORT reference: a missing model is an error naming the file") {
 TEST_CASE("ORT reference: bad inputs are errors") {
   const std::string model = test::require_shared(kRvm);
   require_onnx_runtime();
+  // Plates go with the networks that take them, one per frame; architectures are the registry's.
+  const std::vector<float> f = synthetic_frame(kWidth, kHeight);
+  CHECK_THROWS_WITH_AS(network_job("rvm_mobilenetv3", model, {.width = kWidth, .height = kHeight, .frames = {f}, .plates = {f}}, 1.f, 1),
+                       "ONNX reference: rvm_mobilenetv3 takes no plates, given 1 for 1 frames", Error);
+  CHECK_THROWS_AS(network_job("bgm_mobilenetv2", model, {.width = kWidth, .height = kHeight, .frames = {f, f}, .plates = {f}}, 1.f, 1),
+                  Error);
+  CHECK_THROWS_WITH_AS(network_job("modnet", model, {.width = kWidth, .height = kHeight, .frames = {f}}, 1.f, 1),
+                       "architecture 'modnet' is none of rvm_mobilenetv3, rvm_resnet50, bgm_mobilenetv2", Error);
   // A frame that does not match the stated size never reaches node.
-  CHECK_THROWS_AS(run_rvm_onnx(model, {std::vector<float>(10)}, kWidth, kHeight, 1.f, 1, {"pha"}), Error);
+  CHECK_THROWS_AS(run_onnx(rvm_job(model, {std::vector<float>(10)}, 1.f, 1, {"pha"})), Error);
   // An output the model does not have is named in the message.
   try {
-    run_rvm_onnx(model, {synthetic_frame(kWidth, kHeight)}, kWidth, kHeight, 1.f, 1, {"alpha"});
+    run_onnx(rvm_job(model, {synthetic_frame(kWidth, kHeight)}, 1.f, 1, {"alpha"}));
     FAIL("no error for an unknown output");
   } catch (const Error& e) {
     CHECK(std::string(e.what()).find("\"alpha\"") != std::string::npos);

@@ -57,17 +57,6 @@ Frame shifted(const Frame& frame) {
   return frame_from_bgr(out);
 }
 
-std::vector<double> time_bgm_onnx(const std::string& onnx, const Frame& frame, const Frame& plate, int threads,
-                                  int frames) {
-  reference::OrtJob job;
-  job.model = onnx;
-  job.threads = threads;
-  job.outputs = {"pha", "fgr"};
-  job.frames.push_back({{"src", {{1, 3, frame.height, frame.width}, frame.planar}},
-                        {"bgr", {{1, 3, plate.height, plate.width}, plate.planar}}});
-  return reference::time_onnx(job, frames);
-}
-
 // Peak resident memory of this process (ONNX Runtime runs in a child process, not counted).
 double peak_rss_mb() {
   rusage u{};
@@ -144,9 +133,11 @@ int bench(const Args& args, std::ostream& out) {
   const double rss = peak_rss_mb();
   char line[160];
   if (args.has("--onnx")) {
-    const auto ort = takes_plate ? time_bgm_onnx(args.required("--onnx"), frame, plate, threads, frames)
-                                           : reference::time_rvm_onnx(args.required("--onnx"), frame.planar, w, h,
-                                                                      ratio, threads, frames);
+    reference::Clip clip{.width = w, .height = h, .frames = {frame.planar}};
+    if (takes_plate) clip.plates.push_back(plate.planar);
+    const auto ort = reference::time_onnx(
+        reference::network_job(session.capabilities().architecture, args.required("--onnx"), clip, ratio, threads),
+        frames);
     const double ort_fps = 1.0 / mean(ort);
     std::snprintf(line, sizeof line, "matte %.2f ms/frame, onnxruntime %.2f ms/frame, speed-up %.2fx\n",
                   mean(ours) * 1e3, mean(ort) * 1e3, fps / ort_fps);

@@ -1,7 +1,6 @@
 #include "tools/compare/compare.h"
 
 #include <algorithm>
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -32,8 +31,7 @@ constexpr const char* kUsage =
     "  --SETTING V  any setting of the model's network, e.g. --downsample-ratio 0.25 (RVM),\n"
     "               --backbone-scale 0.125 (BGMv2); matte --help lists them\n";
 
-const std::array<const char*, 6> kOutputs = {"fgr", "pha", "r1o", "r2o", "r3o", "r4o"};
-constexpr double kMaxAbs = 1e-3, kMad = 1e-5;  // thresholds for fgr and pha
+constexpr double kMaxAbs = 1e-3, kMad = 1e-5;  // thresholds for the alpha and the foreground
 
 void add_output(DiffStats& stats, const std::string& name, std::span<const float> ours,
                 const reference::OrtFrame& ort) {
@@ -46,7 +44,8 @@ void add_output(DiffStats& stats, const std::string& name, std::span<const float
   stats.add(ours, it->second.values);
 }
 
-// Prints the table, writes the JSON and returns the exit code.
+// Prints the table, writes the JSON and returns the exit code; `names` starts with the alpha and
+// the foreground, the outputs the thresholds apply to.
 int report(const Args& args, std::ostream& out, const std::map<std::string, DiffStats>& stats,
            const std::vector<std::string>& names, size_t frames, int w, int h) {
   out << "output   max|d|      MAD         MSE\n";
@@ -58,12 +57,12 @@ int report(const Args& args, std::ostream& out, const std::map<std::string, Diff
     std::snprintf(row, sizeof row, "%-8s %-11.3e %-11.3e %.3e\n", name.c_str(), s.max_abs, s.mad(), s.mse());
     out << row;
     outputs[name] = {{"max_abs", s.max_abs}, {"mad", s.mad()}, {"mse", s.mse()}};
-    if (name == "fgr" || name == "pha") pass = pass && s.max_abs <= kMaxAbs && s.mad() <= kMad;
+    if (name == names[0] || name == names[1]) pass = pass && s.max_abs <= kMaxAbs && s.mad() <= kMad;
   }
   if (args.has("--json")) {
     write_json(args.required("--json"), {{"frames", frames}, {"width", w}, {"height", h}, {"outputs", outputs}});
   }
-  out << (pass ? "PASS" : "FAIL") << " (fgr and pha: max|d| <= " << kMaxAbs << ", MAD <= " << kMad << ")\n";
+  out << (pass ? "PASS" : "FAIL") << " (" << names[1] << " and " << names[0] << ": max|d| <= " << kMaxAbs << ", MAD <= " << kMad << ")\n";
   return pass ? 0 : 1;
 }
 
@@ -77,7 +76,6 @@ Frame crop4(const Frame& f) {
   return frame_from_bgr(bgr);
 }
 
-reference::OrtTensor planar_tensor(const Frame& f) { return {{1, 3, f.height, f.width}, f.planar}; }
 
 // ONNX Runtime's refined patches: the graph's patch map (the input of its NonZero) exposed as one
 // more output of a temporary copy of the model. `map` is empty for a graph without one (full mode).
@@ -132,12 +130,14 @@ int compare_bgm(const Args& args, std::ostream& out, const std::string& onnx, co
   }
   PatchMapModel patch_model;
   expose_patch_map(onnx, patch_model);
-  reference::OrtJob job;
-  job.model = patch_model.path;
-  job.threads = threads;
-  job.outputs = {"pha", "fgr"};
+  reference::Clip clip{.width = w, .height = h};
+  for (const Frame& f : frames) {
+    clip.frames.push_back(f.planar);
+    clip.plates.push_back(plate.planar);
+  }
+  reference::OrtJob job = reference::network_job(session.capabilities().architecture, patch_model.path, clip, 0, threads);
+  const std::vector<std::string> names = job.outputs;  // alpha, foreground
   if (!patch_model.map.empty()) job.outputs.push_back(patch_model.map);
-  for (const Frame& f : frames) job.frames.push_back({{"src", planar_tensor(f)}, {"bgr", planar_tensor(plate)}});
   const std::vector<reference::OrtFrame> ort = reference::run_onnx(job);
   int64_t ort_patches = 0;
   for (const reference::OrtFrame& frame : ort) {
@@ -149,13 +149,13 @@ int compare_bgm(const Args& args, std::ostream& out, const std::string& onnx, co
   for (size_t t = 0; t < frames.size(); ++t) {
     const Matte m = session.process(frames[t].image8(), plate.image8());
     patches += m.refined_patches;
-    add_output(stats["fgr"], "fgr", m.foreground, ort[t]);
-    add_output(stats["pha"], "pha", m.alpha, ort[t]);
+    add_output(stats[names[0]], names[0], m.alpha, ort[t]);
+    add_output(stats[names[1]], names[1], m.foreground, ort[t]);
   }
   out << "matte-compare: " << frames.size() << " frame(s) " << w << "x" << h << " (" << session.capabilities().architecture
       << "), " << threads << " thread(s)\n";
   out << "refined 4x4 patches: ours " << patches << ", onnxruntime " << ort_patches << "\n";
-  return report(args, out, stats, {"fgr", "pha"}, frames.size(), w, h);
+  return report(args, out, stats, names, frames.size(), w, h);
 }
 
 int compare(const Args& args, std::ostream& out) {
@@ -173,26 +173,29 @@ int compare(const Args& args, std::ostream& out) {
   const int w = frames[0].width, h = frames[0].height;
   Session session(model, {.threads = threads, .settings = settings});
   const float ratio = session.downsample_ratio_for(w, h);
-  std::vector<std::vector<float>> chw;
-  for (const Frame& f : frames) chw.push_back(f.planar);
-  const std::vector<reference::OrtFrame> ort = reference::run_rvm_onnx(
-      onnx, chw, w, h, ratio, threads, std::vector<std::string>(kOutputs.begin(), kOutputs.end()));
+  reference::Clip clip{.width = w, .height = h};
+  for (const Frame& f : frames) clip.frames.push_back(f.planar);
+  const std::string architecture = session.capabilities().architecture;
+  reference::OrtJob job = reference::network_job(architecture, onnx, clip, ratio, threads);
+  const std::vector<std::string> states = reference::recurrent_outputs(architecture);
+  job.outputs.insert(job.outputs.end(), states.begin(), states.end());
+  const std::vector<reference::OrtFrame> ort = reference::run_onnx(job);
   if (ort.size() != frames.size()) throw Error(onnx + ": ONNX Runtime returned a wrong number of frames");
 
+  const std::vector<std::string>& names = job.outputs;  // alpha, foreground, states
   std::map<std::string, DiffStats> stats;
   for (size_t t = 0; t < frames.size(); ++t) {
     const Matte m = session.process(frames[t].image8());
-    add_output(stats["fgr"], "fgr", m.foreground, ort[t]);
-    add_output(stats["pha"], "pha", m.alpha, ort[t]);
-    for (int i = 0; i < 4; ++i) {
-      const std::string name = kOutputs[2 + i];
-      add_output(stats[name], name, session.recurrent_state(i).values, ort[t]);
+    add_output(stats[names[0]], names[0], m.alpha, ort[t]);
+    add_output(stats[names[1]], names[1], m.foreground, ort[t]);
+    for (size_t i = 0; i < states.size(); ++i) {
+      add_output(stats[states[i]], states[i], session.recurrent_state(int(i)).values, ort[t]);
     }
   }
 
   out << "matte-compare: " << frames.size() << " frame(s) " << w << "x" << h << ", downsample ratio " << ratio
       << ", " << threads << " thread(s)\n";
-  return report(args, out, stats, std::vector<std::string>(kOutputs.begin(), kOutputs.end()), frames.size(), w, h);
+  return report(args, out, stats, names, frames.size(), w, h);
 }
 
 }  // namespace

@@ -104,11 +104,14 @@ int eval(const Args& args, std::ostream& out) {
   print_row(out, "matte", ours.mad(), ours.mse(), ours.grad(), ours.dtssd());
   if (!args.has("--onnx")) return 0;
 
-  std::vector<std::vector<float>> chw;
-  for (Frame& f : frames) chw.push_back(std::move(f.planar));
-  const auto ort = reference::run_rvm_onnx(args.required("--onnx"), chw, w, h, ratio, threads, {"pha"});
+  reference::Clip clip{.width = w, .height = h};
+  for (Frame& f : frames) clip.frames.push_back(std::move(f.planar));
+  reference::OrtJob job =
+      reference::network_job(session.capabilities().architecture, args.required("--onnx"), clip, ratio, threads);
+  job.outputs.resize(1);  // the alpha
+  const auto ort = reference::run_onnx(job);
   AlphaScores theirs(w, h);
-  for (size_t t = 0; t < ort.size(); ++t) theirs.add(ort[t].at("pha").values, truth[t]);
+  for (size_t t = 0; t < ort.size(); ++t) theirs.add(ort[t].at(job.outputs[0]).values, truth[t]);
   print_row(out, "onnxruntime", theirs.mad(), theirs.mse(), theirs.grad(), theirs.dtssd());
   const double worst = std::max({std::abs(ours.mad() - theirs.mad()), std::abs(ours.mse() - theirs.mse()),
                                  std::abs(ours.grad() - theirs.grad()), std::abs(ours.dtssd() - theirs.dtssd())});

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/error.h"
+#include "models/network.h"
 
 extern char** environ;
 
@@ -154,31 +155,14 @@ fs::path write_job(const OrtJob& job, const fs::path& dir, json extra) {
   return job_path;
 }
 
-OrtJob rvm_job(const std::string& model, int width, int height, float downsample_ratio, int threads) {
-  if (width <= 0 || height <= 0) {
-    throw Error("ONNX reference: bad frame size " + std::to_string(width) + "x" + std::to_string(height) + " for " +
-                model);
-  }
-  OrtJob job;
-  job.model = model;
-  job.threads = threads;
-  job.constants["downsample_ratio"] = {{1}, {downsample_ratio}};
-  // RVM starts from zero states, which broadcast from [1,1,1,1] on the first frame.
-  for (const char* state : {"r1", "r2", "r3", "r4"}) {
-    job.constants[std::string(state) + "i"] = {{1, 1, 1, 1}, {0.f}};
-    job.recurrent[std::string(state) + "o"] = std::string(state) + "i";
-  }
-  return job;
-}
-
-OrtTensor rvm_src(const std::vector<float>& frame_chw, int width, int height) {
-  OrtTensor src{{1, 3, height, width}, frame_chw};
-  if (frame_chw.size() != element_count(src.dims)) {
-    throw Error("ONNX reference: frame has " + std::to_string(frame_chw.size()) + " values, " +
+OrtTensor planar_frame(const std::vector<float>& chw, int width, int height, const char* what) {
+  OrtTensor t{{1, 3, height, width}, chw};
+  if (chw.size() != element_count(t.dims)) {
+    throw Error("ONNX reference: " + std::string(what) + " has " + std::to_string(chw.size()) + " values, " +
                 std::to_string(width) + "x" + std::to_string(height) + " RGB needs " +
-                std::to_string(element_count(src.dims)));
+                std::to_string(element_count(t.dims)));
   }
-  return src;
+  return t;
 }
 
 }  // namespace
@@ -219,20 +203,40 @@ std::vector<double> time_onnx(const OrtJob& job, int frames) {
   }
 }
 
-std::vector<OrtFrame> run_rvm_onnx(const std::string& model, const std::vector<std::vector<float>>& frames_chw, int width,
-                                   int height, float downsample_ratio, int threads,
-                                   const std::vector<std::string>& outputs) {
-  OrtJob job = rvm_job(model, width, height, downsample_ratio, threads);
-  for (const auto& frame : frames_chw) job.frames.push_back({{"src", rvm_src(frame, width, height)}});
-  job.outputs = outputs;
-  return run_onnx(job);
+OrtJob network_job(const std::string& architecture, const std::string& model, const Clip& clip,
+                   float downsample_ratio, int threads) {
+  const OnnxIo& io = architecture_named(architecture).onnx;
+  if (clip.width <= 0 || clip.height <= 0) {
+    throw Error("ONNX reference: bad frame size " + std::to_string(clip.width) + "x" + std::to_string(clip.height) +
+                " for " + model);
+  }
+  if (io.plate.empty() != clip.plates.empty() || (!io.plate.empty() && clip.plates.size() != clip.frames.size())) {
+    throw Error("ONNX reference: " + architecture + " takes " + (io.plate.empty() ? "no plates" : "one plate per frame") +
+                ", given " + std::to_string(clip.plates.size()) + " for " + std::to_string(clip.frames.size()) +
+                " frames");
+  }
+  OrtJob job;
+  job.model = model;
+  job.threads = threads;
+  job.outputs = {io.alpha, io.foreground};
+  if (!io.downsample_ratio.empty()) job.constants[io.downsample_ratio] = {{1}, {downsample_ratio}};
+  // Zero states broadcast from [1,1,1,1] on the first frame.
+  for (const auto& [output, input] : io.recurrent) {
+    job.constants[input] = {{1, 1, 1, 1}, {0.f}};
+    job.recurrent[output] = input;
+  }
+  for (size_t i = 0; i < clip.frames.size(); ++i) {
+    OrtFrame feeds{{io.frame, planar_frame(clip.frames[i], clip.width, clip.height, "frame")}};
+    if (!io.plate.empty()) feeds[io.plate] = planar_frame(clip.plates[i], clip.width, clip.height, "plate");
+    job.frames.push_back(std::move(feeds));
+  }
+  return job;
 }
 
-std::vector<double> time_rvm_onnx(const std::string& model, const std::vector<float>& frame_chw, int width, int height,
-                                  float downsample_ratio, int threads, int frames) {
-  OrtJob job = rvm_job(model, width, height, downsample_ratio, threads);
-  job.frames.push_back({{"src", rvm_src(frame_chw, width, height)}});
-  return time_onnx(job, frames);
+std::vector<std::string> recurrent_outputs(const std::string& architecture) {
+  std::vector<std::string> names;
+  for (const auto& [output, input] : architecture_named(architecture).onnx.recurrent) names.push_back(output);
+  return names;
 }
 
 bool onnx_runtime_available(std::string* why) {

@@ -30,13 +30,21 @@ std::vector<OrtFrame> run_onnx(const OrtJob& job);
 // Runs job.frames[0] once to warm up, then `frames` more times with the recurrent feed; seconds per run.
 std::vector<double> time_onnx(const OrtJob& job, int frames);
 
-// Runs RVM recurrently over planar float RGB frames [3][H][W] in [0,1]; returns requested outputs per frame.
-std::vector<OrtFrame> run_rvm_onnx(const std::string& model, const std::vector<std::vector<float>>& frames_chw, int width,
-                                   int height, float downsample_ratio, int threads, const std::vector<std::string>& outputs);
+// Frames (and, for networks that take them, plates: one per frame) as planar float RGB [3][H][W]
+// in [0, 1].
+struct Clip {
+  int width = 0, height = 0;
+  std::vector<std::vector<float>> frames = {}, plates = {};
+};
 
-// Seconds per frame (warm-up excluded) for `frames` runs of one frame.
-std::vector<double> time_rvm_onnx(const std::string& model, const std::vector<float>& frame_chw, int width, int height,
-                                  float downsample_ratio, int threads, int frames);
+// A job running the published graph of `architecture` (a registry name, "rvm_mobilenetv3", ...)
+// over the clip, with the tensor names its registry entry gives: the plates, the downsample ratio
+// (graphs without one ignore it) and the recurrent states from zeros. Its outputs are the alpha and
+// the foreground; add others (the recurrent states: recurrent_outputs) by name.
+OrtJob network_job(const std::string& architecture, const std::string& model, const Clip& clip,
+                   float downsample_ratio, int threads);
+// The graph's recurrent outputs, in order (r1o..r4o for RVM); empty for networks without.
+std::vector<std::string> recurrent_outputs(const std::string& architecture);
 
 // True when node runs and onnxruntime-node loads; otherwise `why` (if given) says what is missing.
 bool onnx_runtime_available(std::string* why);
