@@ -32,9 +32,9 @@ OnnxIo onnx_io() {
           .foreground = "fgr"};
 }
 
-Network::Network(const WeightFile& weights, std::span<const ConvLayer> table, std::string_view architecture,
-                 BackboneMaker make_backbone) {
-  const LayerLoader w{weights, table, architecture};
+Network::Network(const WeightFile& weights, std::span<const ConvLayer> table, BackboneMaker make_backbone) {
+  // The registry chose the network by this name.
+  const LayerLoader w{weights, table, weights.metadata().at("architecture")};
   backbone_ = make_backbone(w);
   head_ = std::make_unique<RecurrentHead>(w);
 }

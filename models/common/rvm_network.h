@@ -26,8 +26,7 @@ class Network final : public matte::Network {
   using BackboneMaker = std::unique_ptr<Backbone> (*)(const LayerLoader& w);
   // Creates every layer of `table` from the file with its expected shape; throws Error naming the
   // file when a tensor is missing or misshapen.
-  Network(const WeightFile& weights, std::span<const ConvLayer> table, std::string_view architecture,
-          BackboneMaker make_backbone);
+  Network(const WeightFile& weights, std::span<const ConvLayer> table, BackboneMaker make_backbone);
   ~Network() override;
 
   void process(const Chunk& chunk) override;
@@ -44,5 +43,13 @@ class Network final : public matte::Network {
   std::unique_ptr<Backbone> backbone_;
   std::vector<Frame> frames_;  // the chunk being run, kept for its capacity
 };
+
+// An RVM variant's registry entry: its backbone and layer table under its name and title.
+template <std::span<const ConvLayer> (*table)(), Network::BackboneMaker make_backbone>
+Architecture architecture(std::string_view name, std::string_view title) {
+  return {capabilities(name, title), onnx_io(), [](const WeightFile& weights) -> std::unique_ptr<matte::Network> {
+            return std::make_unique<Network>(weights, table(), make_backbone);
+          }};
+}
 
 }  // namespace matte::rvm
