@@ -1,5 +1,6 @@
-#include "tools/onnx2flat/convert_bgm.h"
-
+// The converter's recogniser for BackgroundMattingV2 MobileNetV2: the Conv nodes in graph order
+// 1:1 with the layer table, and the settings the exporter baked into the graph (backbone_scale,
+// refine_mode, sample_pixels, threshold, outputs) read from it.
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -10,6 +11,7 @@
 #include "engine/error.h"
 #include "models/bgm_mobilenetv2/bgm.h"
 #include "models/bgm_mobilenetv2/layers.h"
+#include "tools/onnx2flat/recogniser.h"
 
 namespace matte::convert {
 
@@ -223,14 +225,16 @@ void check_patch_crops(const Graph& g, int64_t opset) {
   }
 }
 
-}  // namespace
-
-bool is_bgm_graph(const onnx::GraphProto& graph) {
-  return has_value(graph.input(), "src") && has_value(graph.input(), "bgr") && !has_value(graph.input(), "r1i");
+// BGMv2's graph inputs: src and bgr (the plate), and no recurrent state.
+std::string mismatch(const Graph& g) {
+  for (const char* name : {"src", "bgr"}) {
+    if (!has_value(g.proto().input(), name)) return std::string("no graph input '") + name + "'";
+  }
+  return has_value(g.proto().input(), "r1i") ? "a recurrent state input 'r1i'" : "";
 }
 
-ConvertedModel convert_bgm(const onnx::ModelProto& model, const std::string& origin, const std::string& source_sha256) {
-  const Graph g(model.graph(), origin);
+// Throws Error naming the file (and the layer) at the first mismatch.
+ConvertedModel convert(const onnx::ModelProto& model, const Graph& g, const std::string& source_sha256) {
   std::string outputs;
   for (const auto& v : model.graph().output()) outputs += (outputs.empty() ? "" : ",") + v.name();
   for (const char* name : {"pha", "fgr"}) {
@@ -245,5 +249,9 @@ ConvertedModel convert_bgm(const onnx::ModelProto& model, const std::string& ori
   settings["outputs"] = outputs;
   return builder.finish(model, bgm::kArchitecture, source_sha256, std::move(settings));
 }
+
+}  // namespace
+
+extern const Recogniser kBgmMobileNetV2Recogniser{"BGMv2 MobileNetV2", mismatch, convert};
 
 }  // namespace matte::convert
