@@ -300,7 +300,8 @@ TEST_CASE("onnx2flat: bad inputs fail with one line naming the file and leave no
       {make("noise.onnx", noise.data(), noise.size()), "not an ONNX model"},
       {make("truncated.onnx", bytes.data(), 1 << 20), "truncated ONNX file"},
       {make("neither.onnx", neither_bytes.data(), neither_bytes.size()),
-       "neither an RVM (MobileNetV3, ResNet50) nor a BGMv2 MobileNetV2 graph (inputs: x)"},
+       "no network recognised (inputs: x; RVM MobileNetV3: no graph input 'src'; RVM ResNet50: no graph input "
+       "'src'; BGMv2 MobileNetV2: no graph input 'src')"},
       {make("missing.onnx", missing_bytes.data(), missing_bytes.size()),
        "needs tensor '" + dropped + "', which is missing"},
       {make("shape.onnx", wrong_bytes.data(), wrong_bytes.size()),

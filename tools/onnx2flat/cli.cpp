@@ -9,17 +9,19 @@
 #include "engine/error.h"
 #include "engine/weight_file.h"
 #include "tools/onnx2flat/convert.h"
+#include "tools/onnx2flat/recogniser.h"
 
 namespace matte {
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: onnx2flat IN.onnx OUT.safetensors   convert an RVM MobileNetV3 ONNX file\n"
-    "       onnx2flat --dump IN.onnx            list the graph's nodes and initializers\n";
-
+// The networks named are the registry's, so a new one is listed without touching this text.
 int usage(std::ostream& err, const std::string& problem) {
-  err << "onnx2flat: " << problem << "\n" << kUsage;
+  std::string networks;
+  for (const auto* r : convert::recognisers()) networks += (networks.empty() ? "" : ", ") + std::string(r->title);
+  err << "onnx2flat: " << problem << "\n"
+      << "usage: onnx2flat IN.onnx OUT.safetensors   convert an ONNX file of " << networks << "\n"
+      << "       onnx2flat --dump IN.onnx            list the graph's nodes and initializers\n";
   return 2;
 }
 

@@ -1,13 +1,11 @@
 #include "tools/onnx2flat/convert.h"
 
-#include <algorithm>
 #include <cmath>
 #include <map>
 
 #include "engine/error.h"
 #include "engine/sha256.h"
-#include "models/rvm_resnet50/layers.h"
-#include "tools/onnx2flat/convert_bgm.h"
+#include "tools/onnx2flat/recogniser.h"
 
 #ifndef MATTE_VERSION
 #error "MATTE_VERSION must be defined by the build"
@@ -16,8 +14,6 @@
 namespace matte {
 
 namespace convert {
-
-namespace {
 
 const char* act_name(Act act) {
   switch (act) {
@@ -38,6 +34,8 @@ const char* act_name(Act act) {
   }
   return "?";
 }
+
+namespace {
 
 // PyTorch exports hardsigmoid and hardswish with alpha 1/6; ONNX's default alpha is 0.2.
 void check_hardsigmoid(const Graph& graph, const onnx::NodeProto& node) {
@@ -153,323 +151,9 @@ ConvWeights conv_weights(const Graph& graph, const ConvMatch& match) {
 
 namespace {
 
-bool is_depthwise(const onnx::NodeProto& conv) { return int_attribute(conv, "group", 1) > 1; }
-
-// "r" + 4 -> "r4", built by appending: GCC 12 warns falsely (-Wrestrict) on literal + std::string.
-std::string numbered(std::string prefix, int k) {
-  prefix += std::to_string(k);
-  return prefix;
-}
-
-// Finds each RVM convolution by following the graph from its inputs and outputs and names it.
-class RvmWalker {
- public:
-  explicit RvmWalker(const Graph& graph) : g_(graph) {}
-
-  // Known once the stem is: a 7×7 convolution followed by a max pool starts ResNet50.
-  bool resnet50() const { return resnet50_; }
-  std::string_view variant() const { return resnet50_ ? "RVM ResNet50" : "RVM MobileNetV3"; }
-
-  // Layer name -> every Conv node computing it (the refiner's box filter is applied four times).
-  std::map<std::string, std::vector<ConvMatch>> walk() {
-    for (const char* name : {"src", "r1i", "r2i", "r3i", "r4i"}) {
-      if (!has_value(g_.proto().input(), name)) fail(std::string("no graph input '") + name + "'");
-    }
-    for (const char* name : {"fgr", "pha", "r1o", "r2o", "r3o", "r4o"}) {
-      if (!has_value(g_.proto().output(), name)) fail(std::string("no graph output '") + name + "'");
-    }
-    const std::string features = backbone();
-    const std::string aspp_out = lraspp(features);
-    const std::string decoded = decoder(aspp_out);
-    refiner(decoded);
-    for (const auto& node : g_.proto().node()) {
-      if (node.op_type() == "Conv" && !assigned_.count(&node)) fail("unrecognised " + describe(node));
-    }
-    return std::move(layers_);
-  }
-
- private:
-  [[noreturn]] void fail(const std::string& detail) const {
-    throw Error(g_.origin() + ": not an " + std::string(variant()) + " graph (" + detail + ")");
-  }
-
-  const ConvMatch& record(const std::string& name, const onnx::NodeProto& conv) {
-    if (!assigned_.insert(&conv).second) fail(describe(conv) + " reached twice");
-    auto& matches = layers_[name];
-    if (!matches.empty() && name != "refiner.box_filter") fail("two convolutions for " + name);
-    matches.push_back(match_conv(g_, conv));
-    return matches.back();
-  }
-
-  const onnx::NodeProto& sole_conv_consumer(const std::string& value, const std::string& where) const {
-    const onnx::NodeProto* found = nullptr;
-    for (const auto* n : g_.consumers(value)) {
-      if (n->op_type() != "Conv") continue;
-      if (found != nullptr) fail("more than one Conv reads '" + value + "' in " + where);
-      found = n;
-    }
-    if (found == nullptr) fail("no Conv reads '" + value + "' in " + where);
-    return *found;
-  }
-
-  const onnx::NodeProto* consumer_of_type(const std::string& value, const std::string& op) const {
-    for (const auto* n : g_.consumers(value)) {
-      if (n->op_type() == op) return n;
-    }
-    return nullptr;
-  }
-
-  // The node of type `op` that combines values `a` and `b`.
-  const onnx::NodeProto* binary_consumer(const std::string& op, const std::string& a, const std::string& b) const {
-    for (const auto* n : g_.consumers(a)) {
-      if (n->op_type() == op && n->input_size() == 2 &&
-          std::set<std::string>{n->input(0), n->input(1)} == std::set<std::string>{a, b}) {
-        return n;
-      }
-    }
-    return nullptr;
-  }
-
-  // Convs reached from `value` through data-flow nodes other than Conv. Shape nodes carry sizes,
-  // not data, so they are not followed; `preprocessing` restricts the walk to the ops that
-  // normalise and resize the input image.
-  std::vector<const onnx::NodeProto*> frontier(const std::string& value, bool preprocessing = false) const {
-    static const std::set<std::string> preprocessing_ops = {"Resize", "Sub", "Div", "Mul", "Add", "Cast", "Identity"};
-    std::vector<const onnx::NodeProto*> convs;
-    std::set<std::string> seen = {value};
-    std::vector<std::string> todo = {value};
-    while (!todo.empty()) {
-      const std::string v = todo.back();
-      todo.pop_back();
-      for (const auto* n : g_.consumers(v)) {
-        if (n->op_type() == "Conv") {
-          if (n->input(0) == v && std::find(convs.begin(), convs.end(), n) == convs.end()) convs.push_back(n);
-          continue;
-        }
-        if (n->op_type() == "Shape" || (preprocessing && !preprocessing_ops.count(n->op_type()))) continue;
-        for (const auto& out : n->output()) {
-          if (seen.insert(out).second) todo.push_back(out);
-        }
-      }
-    }
-    return convs;
-  }
-
-  bool reaches(const std::string& from, const std::string& to) const {
-    std::set<std::string> seen = {from};
-    std::vector<std::string> todo = {from};
-    while (!todo.empty()) {
-      const std::string v = todo.back();
-      todo.pop_back();
-      if (v == to) return true;
-      for (const auto* n : g_.consumers(v)) {
-        if (n->op_type() == "Conv" || n->op_type() == "Shape") continue;
-        for (const auto& out : n->output()) {
-          if (seen.insert(out).second) todo.push_back(out);
-        }
-      }
-    }
-    return false;
-  }
-
-  const onnx::NodeProto& sole_frontier_conv(const std::string& value, const std::string& where) const {
-    const auto convs = frontier(value);
-    if (convs.size() != 1) fail(std::to_string(convs.size()) + " convolutions follow '" + value + "' in " + where);
-    return *convs[0];
-  }
-
-  std::string backbone() {
-    const auto stems = frontier("src", true);
-    if (stems.size() != 1 || is_depthwise(*stems[0])) fail("no single stem convolution after the input normalisation");
-    const std::string stem_out = match_conv(g_, *stems[0]).output;
-    const auto* pool = consumer_of_type(stem_out, "MaxPool");
-    resnet50_ = pool != nullptr && ints_attribute(*stems[0], "kernel_shape") == std::vector<int64_t>{7, 7};
-    return resnet50_ ? resnet_backbone(*stems[0], *pool) : mobilenet_backbone(*stems[0]);
-  }
-
-  // ResNet50: stem, 3×3 stride-2 max pool, stages of bottlenecks (as many as the layer table
-  // holds); returns the value after the last stage.
-  std::string resnet_backbone(const onnx::NodeProto& stem, const onnx::NodeProto& pool) {
-    record("backbone.conv1", stem);
-    const bool pool_ok = ints_attribute(pool, "kernel_shape") == std::vector<int64_t>{3, 3} &&
-                         ints_attribute(pool, "strides") == std::vector<int64_t>{2, 2} &&
-                         ints_attribute(pool, "pads") == std::vector<int64_t>{1, 1, 1, 1} &&
-                         int_attribute(pool, "ceil_mode", 0) == 0 && ints_attribute(pool, "dilations").empty();
-    if (!pool_ok) fail("the stem's max pool is not 3x3 stride 2 padding 1");
-    std::string x = pool.output(0);
-    const auto table = rvm_resnet50::conv_layers();
-    const auto in_table = [&](const std::string& name) {
-      return std::any_of(table.begin(), table.end(), [&](const ConvLayer& l) { return l.name == name; });
-    };
-    for (int stage = 1; in_table(numbered("backbone.layer", stage) + ".0.conv1"); ++stage) {
-      for (int n = 0;; ++n) {
-        const std::string prefix = numbered("backbone.layer", stage) + "." + std::to_string(n);
-        if (!in_table(prefix + ".conv1")) break;
-        const std::string where = prefix.substr(9);  // layerL.N
-        // The block's input feeds conv1 (ReLU) and, in a stage's first block, the shortcut's projection.
-        const onnx::NodeProto *conv1 = nullptr, *project = nullptr;
-        for (const auto* n1 : g_.consumers(x)) {
-          if (n1->op_type() != "Conv") continue;
-          const onnx::NodeProto*& slot = match_conv(g_, *n1).act == Act::relu ? conv1 : project;
-          if (slot != nullptr)
-            fail("more than one " + std::string(slot == conv1 ? "conv1" : "shortcut") + " in " + where);
-          slot = n1;
-        }
-        if (conv1 == nullptr) fail("no conv1 in " + where);
-        const std::string a = record(prefix + ".conv1", *conv1).output;
-        const std::string b = record(prefix + ".conv2", sole_conv_consumer(a, where)).output;
-        const std::string c = record(prefix + ".conv3", sole_conv_consumer(b, where)).output;
-        const std::string shortcut = project ? record(prefix + ".downsample.0", *project).output : x;
-        const auto* add = binary_consumer("Add", c, shortcut);
-        if (add == nullptr) fail(where + " does not add its shortcut");
-        const auto* relu = consumer_of_type(add->output(0), "Relu");
-        if (relu == nullptr || g_.consumers(add->output(0)).size() != 1) fail(where + " lacks the ReLU after its sum");
-        x = relu->output(0);
-      }
-    }
-    return x;
-  }
-
-  // MobileNetV3-Large features 0..16; returns the value after features.16.
-  std::string mobilenet_backbone(const onnx::NodeProto& stem) {
-    std::string x = record("backbone.features.0.0", stem).output;
-    for (int i = 1; i <= 15; ++i) {
-      const std::string where = numbered("backbone block ", i);
-      const std::string prefix = numbered("backbone.features.", i) + ".block.";
-      int j = 0;
-      const onnx::NodeProto* conv = &sole_conv_consumer(x, where);
-      if (!is_depthwise(*conv)) {
-        const std::string expanded = record(prefix + std::to_string(j++) + ".0", *conv).output;
-        conv = &sole_conv_consumer(expanded, where);
-      }
-      std::string y = record(prefix + std::to_string(j++) + ".0", *conv).output;
-      if (const auto* pool = consumer_of_type(y, "GlobalAveragePool")) {
-        const std::string se = prefix + std::to_string(j++);
-        const std::string squeezed = record(se + ".fc1", sole_conv_consumer(pool->output(0), where)).output;
-        const std::string scale = record(se + ".fc2", sole_conv_consumer(squeezed, where)).output;
-        const auto* mul = binary_consumer("Mul", y, scale);
-        if (mul == nullptr) fail("squeeze-excitation of " + where + " does not scale its input");
-        y = mul->output(0);
-      }
-      std::string out = record(prefix + std::to_string(j) + ".0", sole_conv_consumer(y, where)).output;
-      if (const auto* add = binary_consumer("Add", out, x)) out = add->output(0);
-      x = out;
-    }
-    return record("backbone.features.16.0", sole_conv_consumer(x, "backbone features.16")).output;
-  }
-
-  std::string lraspp(const std::string& features) {
-    const std::string branch1 = record("aspp.aspp1.0", sole_conv_consumer(features, "LRASPP")).output;
-    const auto* pool = consumer_of_type(features, "GlobalAveragePool");
-    if (pool == nullptr) fail("no global pooling branch in LRASPP");
-    const std::string branch2 = record("aspp.aspp2.1", sole_conv_consumer(pool->output(0), "LRASPP")).output;
-    const auto* mul = binary_consumer("Mul", branch1, branch2);
-    if (mul == nullptr) fail("LRASPP branches are not multiplied");
-    return mul->output(0);
-  }
-
-  // ConvGRU k: the recurrent input rKi feeds exactly one gate conv (sigmoid) and one candidate
-  // conv (tanh); both must also read the block's features `x`, and the state must reach rKo.
-  void gru(int k, const std::string& x) {
-    const std::string where = numbered("ConvGRU of decode", k);
-    const std::string state_in = numbered("r", k) + "i", state_out = numbered("r", k) + "o";
-    const onnx::NodeProto *ih = nullptr, *hh = nullptr;
-    for (const auto* conv : frontier(state_in)) {
-      const Act act = match_conv(g_, *conv).act;
-      if (act != Act::sigmoid && act != Act::tanh) continue;  // the next block's conv
-      const onnx::NodeProto*& slot = act == Act::sigmoid ? ih : hh;
-      if (slot != nullptr) fail("two " + std::string(act_name(act)) + " convolutions in " + where);
-      slot = conv;
-    }
-    if (ih == nullptr || hh == nullptr) fail(where + " lacks its sigmoid or tanh convolution");
-    const auto from_x = frontier(x);
-    for (const auto* conv : {ih, hh}) {
-      if (std::find(from_x.begin(), from_x.end(), conv) == from_x.end())
-        fail(where + " does not read its block's features");
-    }
-    const std::string prefix = numbered("decoder.decode", k) + ".gru.";
-    record(prefix + "ih.0", *ih);
-    if (!reaches(record(prefix + "hh.0", *hh).output, state_out)) fail(where + " does not produce " + state_out);
-  }
-
-  // Returns the value after decode0.
-  std::string decoder(const std::string& aspp_out) {
-    gru(4, aspp_out);
-    for (int k = 3; k >= 1; --k) {
-      const std::string where = numbered("decode", k);
-      const std::string previous_state = numbered("r", k + 1) + "o";
-      gru(k, record("decoder." + where + ".conv.0", sole_frontier_conv(previous_state, where)).output);
-    }
-    const std::string first = record("decoder.decode0.conv.0", sole_frontier_conv("r1o", "decode0")).output;
-    return record("decoder.decode0.conv.3", sole_conv_consumer(first, "decode0")).output;
-  }
-
-  void refiner(const std::string& decoded) {
-    const auto& project = sole_conv_consumer(decoded, "project_mat");
-    const std::string coarse = record("project_mat.conv", project).output;
-    const onnx::NodeProto* hidden = nullptr;
-    for (const auto* conv : frontier(decoded)) {
-      if (conv == &project) continue;
-      if (hidden != nullptr) fail("more than one refiner convolution reads the decoder's features");
-      hidden = conv;
-    }
-    if (hidden == nullptr) fail("no deep guided filter refiner");
-    std::string x = record("refiner.conv.0", *hidden).output;
-    x = record("refiner.conv.3", sole_conv_consumer(x, "refiner")).output;
-    x = record("refiner.conv.6", sole_conv_consumer(x, "refiner")).output;
-    if (!reaches(x, "pha") || !reaches(x, "fgr")) fail("the refiner does not produce fgr and pha");
-
-    // The remaining convs are the box filter's applications: one weight, shared or duplicated by
-    // the exporter. The coarse output is filtered directly.
-    const auto filtered = frontier(coarse);
-    if (filtered.empty()) fail("no box filter on the coarse output");
-    const auto weight_of = [&](const onnx::NodeProto& conv) -> const onnx::TensorProto& {
-      return g_.require_constant(conv.input(1), conv);
-    };
-    const onnx::TensorProto& box = weight_of(*filtered[0]);
-    for (const auto& node : g_.proto().node()) {
-      if (node.op_type() != "Conv" || assigned_.count(&node)) continue;
-      const onnx::TensorProto& weight = weight_of(node);
-      const bool same = &weight == &box || (tensor_dims(weight) == tensor_dims(box) &&
-                                            tensor_values(weight, g_.origin()) == tensor_values(box, g_.origin()));
-      if (!is_depthwise(node) || !same) fail("unrecognised " + describe(node));
-      record("refiner.box_filter", node);
-    }
-  }
-
-  const Graph& g_;
-  bool resnet50_ = false;
-  std::map<std::string, std::vector<ConvMatch>> layers_;
-  std::set<const onnx::NodeProto*> assigned_;
-};
-
 std::vector<int64_t> ints_or(const onnx::NodeProto& node, const std::string& name, std::vector<int64_t> fallback) {
   auto v = ints_attribute(node, name);
   return v.empty() ? fallback : v;
-}
-
-ConvertedModel convert_rvm(const onnx::ModelProto& model, const std::string& origin, const std::string& source_sha256) {
-  const Graph graph(model.graph(), origin);
-  RvmWalker walker(graph);
-  const auto layers = walker.walk();
-  const auto table = walker.resnet50() ? rvm_resnet50::conv_layers() : rvm::conv_layers();
-  const std::string what = origin + ": not an " + std::string(walker.variant()) + " graph (";
-  for (const auto& [name, matches] : layers) {
-    if (std::none_of(table.begin(), table.end(), [&](const ConvLayer& l) { return l.name == name; }))
-      throw Error(what + "unexpected layer " + name + ")");
-  }
-  ModelBuilder builder(graph);
-  for (const ConvLayer& layer : table) {
-    const auto it = layers.find(std::string(layer.name));
-    if (it == layers.end()) throw Error(what + "no layer " + std::string(layer.name) + ")");
-    // Each application of the box filter must fit the table; the first one gives the weights.
-    for (const ConvMatch& m : it->second) check_layer(graph, layer, m);
-    builder.add(layer, it->second.front());
-  }
-  const bool runtime_downsample = has_value(model.graph().input(), "downsample_ratio");
-  return builder.finish(
-      model, walker.resnet50() ? rvm_resnet50::kArchitecture : rvm::kArchitecture, source_sha256,
-      {{"refiner", "deep_guided_filter"}, {"downsample_ratio", runtime_downsample ? "input" : "none"}});
 }
 
 }  // namespace
@@ -534,15 +218,8 @@ ConvertedModel ModelBuilder::finish(const onnx::ModelProto& model, std::string_v
 
 ConvertedModel convert_model(const onnx::ModelProto& model, const std::string& origin,
                              const std::string& source_sha256) {
-  const auto& inputs = model.graph().input();
-  if (is_bgm_graph(model.graph())) return convert_bgm(model, origin, source_sha256);
-  if (!has_value(inputs, "r1i")) {
-    std::string names;
-    for (const auto& v : inputs) names += (names.empty() ? "" : " ") + v.name();
-    throw Error(origin + ": neither an RVM (MobileNetV3, ResNet50) nor a BGMv2 MobileNetV2 graph (inputs: " +
-                (names.empty() ? "none" : names) + ")");
-  }
-  return convert_rvm(model, origin, source_sha256);
+  const Graph graph(model.graph(), origin);
+  return recogniser_of(graph).convert(model, graph, source_sha256);
 }
 
 }  // namespace convert

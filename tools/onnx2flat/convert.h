@@ -1,6 +1,8 @@
-// ONNX -> engine weight file conversion for RVM (MobileNetV3, ResNet50) and BackgroundMattingV2 MobileNetV2. The
-// network is recognised from the graph's structure (ops and how they connect, plus the graph's
-// input/output names), never from initializer names, which change between exporter versions.
+// ONNX -> engine weight file conversion, and what every network's recogniser uses to convert: conv
+// matching, BatchNorm folding, the checks against a layer table, the builder of the converted model.
+// The network is recognised from the graph's structure (ops and how they connect, plus the graph's
+// input/output names), never from initializer names, which change between exporter versions; each
+// network's recogniser is registered in tools/onnx2flat/recognisers.cpp (recogniser.h).
 #pragma once
 
 #include <onnx/onnx_pb.h>
@@ -16,7 +18,6 @@
 #include "engine/weight_file.h"
 #include "kernels/activation.h"
 #include "models/common/conv_layer.h"
-#include "models/rvm_mobilenetv3/layers.h"
 #include "tools/onnx2flat/onnx_graph.h"
 
 namespace matte {
@@ -39,6 +40,9 @@ std::string converter_version();
 
 // The default-domain opset the model imports; -1 when it imports none.
 int64_t default_opset(const onnx::ModelProto& model);
+
+// "relu", "hardswish", ... for errors.
+const char* act_name(Act act);
 
 // A Conv and what follows it: an optional BatchNormalization to fold, then an activation.
 struct ConvMatch {
@@ -79,7 +83,8 @@ class ModelBuilder {
   std::set<int> source_types_;
 };
 
-// Recognises RVM or BGMv2; `source_sha256` is recorded in the metadata.
+// Converts with the first registered recogniser that takes the graph; `source_sha256` is recorded
+// in the metadata.
 ConvertedModel convert_model(const onnx::ModelProto& model, const std::string& origin,
                              const std::string& source_sha256);
 

@@ -1,5 +1,5 @@
-// onnx2flat: converts an RVM MobileNetV3 ONNX file into the engine's weight file, or lists an
-// ONNX graph (--dump) to study a new exporter's output.
+// onnx2flat: converts an ONNX file of a network it recognises (tools/onnx2flat/recognisers.cpp)
+// into the engine's weight file, or lists an ONNX graph (--dump) to study a new exporter's output.
 #include <iostream>
 
 #include "tools/onnx2flat/cli.h"
