@@ -27,11 +27,6 @@ namespace matte::bgm {
 
 inline constexpr std::string_view kArchitecture = "bgm_mobilenetv2";
 
-using matte::bias_name;
-using matte::ConvLayer;
-using matte::weight_name;
-using matte::weight_shape;
-
 std::span<const ConvLayer> conv_layers();
 // Throws Error for a name not in the table.
 const ConvLayer& conv_layer(std::string_view name);

@@ -59,9 +59,9 @@ void check_shared_file(const std::string& relative, const Expected& want) {
   REQUIRE(m.tensors.size() == 130);
   for (size_t i = 0; i < layers.size(); ++i) {
     CAPTURE(layers[i].name);
-    CHECK(m.tensors[2 * i].name == bgm::weight_name(layers[i]));
-    CHECK(m.tensors[2 * i].shape == bgm::weight_shape(layers[i]));
-    CHECK(m.tensors[2 * i + 1].name == bgm::bias_name(layers[i]));
+    CHECK(m.tensors[2 * i].name == weight_name(layers[i]));
+    CHECK(m.tensors[2 * i].shape == weight_shape(layers[i]));
+    CHECK(m.tensors[2 * i + 1].name == bias_name(layers[i]));
     CHECK(m.tensors[2 * i + 1].shape == std::vector<int64_t>{layers[i].cout});
   }
 }
@@ -199,7 +199,7 @@ TEST_CASE("onnx2flat: a BGMv2 file converts to a weight file that reloads; a tru
   CHECK(file.meta("source_sha256") == sha256_file_hex(path));
   CHECK(file.names().size() == 130);
   const auto& stem = bgm::conv_layer("backbone.features.0.0");
-  CHECK(file.tensor(bgm::weight_name(stem), bgm::weight_shape(stem)).size() == 32u * 6 * 3 * 3);
+  CHECK(file.tensor(weight_name(stem), weight_shape(stem)).size() == 32u * 6 * 3 * 3);
 
   const auto bytes = test::read_bytes(path);
   const std::string truncated = (dir / "truncated.onnx").string();

@@ -100,9 +100,9 @@ TEST_CASE("convert: the shared RVM model converts with the expected tensors and 
   // Every table entry is present with its shape, and the file reads back.
   for (const auto& layer : rvm::conv_layers()) {
     CAPTURE(layer.name);
-    REQUIRE(t.count(rvm::weight_name(layer)) == 1);
-    CHECK(t.at(rvm::weight_name(layer))->shape == rvm::weight_shape(layer));
-    CHECK(t.count(rvm::bias_name(layer)) == (layer.bias ? 1u : 0u));
+    REQUIRE(t.count(weight_name(layer)) == 1);
+    CHECK(t.at(weight_name(layer))->shape == weight_shape(layer));
+    CHECK(t.count(bias_name(layer)) == (layer.bias ? 1u : 0u));
   }
   const WeightFile file = WeightFile::from_bytes(serialize_weight_file(m.metadata, m.tensors), "converted");
   CHECK(file.meta("architecture") == "rvm_mobilenetv3");

@@ -219,7 +219,7 @@ TEST_CASE("convert: the RVM layer table is consistent") {
   }
   CHECK(tensors == 162);
   const auto& dw = rvm::conv_layer("backbone.features.13.block.1.0");
-  CHECK(rvm::weight_shape(dw) == std::vector<int64_t>{672, 1, 5, 5});
+  CHECK(weight_shape(dw) == std::vector<int64_t>{672, 1, 5, 5});
   CHECK(dw.dilation == 2);
   CHECK(dw.stride == 1);
   CHECK(rvm::conv_layer("decoder.decode3.conv.0").cin == 171);
