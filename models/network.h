@@ -16,7 +16,8 @@
 namespace matte {
 
 // Frames of one size, in order, checked by the Session. Exactly one of `frames` and `planar` is
-// set; `plates` has one plate per frame for networks that take plates, and is empty otherwise.
+// set; `plates` has one plate per frame (checked too, of its frame's size) for networks that take
+// plates, and is empty otherwise.
 struct Chunk {
   std::span<const Image8> frames;
   std::span<const PlanarImage> planar;

@@ -23,6 +23,12 @@
 
 namespace matte {
 
+namespace {
+
+std::string size_text(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
+
+}  // namespace
+
 float auto_downsample_ratio(int width, int height) {
   return std::min(1.0f, 512.0f / static_cast<float>(std::max({width, height, 1})));
 }
@@ -73,9 +79,15 @@ struct Session::Impl {
     for (const Frame& frame : frames) {
       check_frame(frame);
       if (std::pair{frame.width, frame.height} != size) {
-        throw Error("frame " + std::to_string(frame.width) + "x" + std::to_string(frame.height) +
-                    " differs from the clip's " + std::to_string(size.first) + "x" + std::to_string(size.second) +
-                    " (call reset() at a cut)");
+        throw Error("frame " + size_text(frame.width, frame.height) + " differs from the clip's " +
+                    size_text(size.first, size.second) + " (call reset() at a cut)");
+      }
+    }
+    for (size_t i = 0; i < plates.size(); ++i) {
+      check_frame(plates[i]);
+      if (plates[i].width != frames[i].width || plates[i].height != frames[i].height) {
+        throw Error("plate " + size_text(plates[i].width, plates[i].height) + " differs from the frame's " +
+                    size_text(frames[i].width, frames[i].height));
       }
     }
     Chunk chunk;

@@ -3,19 +3,11 @@
 #include <cstdlib>
 #include <string>
 
-#include "engine/error.h"
-#include "engine/image_io.h"
 #include "models/bgm_mobilenetv2/layers.h"
 #include "models/results.h"
 #include "models/settings.h"
 
 namespace matte::bgm {
-
-namespace {
-
-std::string size_text(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
-
-}  // namespace
 
 FrameRunner::FrameRunner(const WeightFile& weights) : network_(weights), settings_(settings_of(weights)) {}
 
@@ -39,12 +31,6 @@ void FrameRunner::process(const Chunk& chunk) {
 }
 
 void FrameRunner::process(const Image8& frame, const Image8& plate, Result results, Matte& m) {
-  check_frame(frame);
-  check_frame(plate);
-  if (plate.width != frame.width || plate.height != frame.height) {
-    throw Error("plate " + size_text(plate.width, plate.height) + " differs from the frame's " +
-                size_text(frame.width, frame.height));
-  }
   if (frame.width != planned_width_ || frame.height != planned_height_) {
     network_.plan(frame.width, frame.height, settings_);
     planned_width_ = frame.width;

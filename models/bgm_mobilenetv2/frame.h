@@ -15,7 +15,7 @@ class FrameRunner final : public matte::Network {
  public:
   explicit FrameRunner(const WeightFile& weights);
   // Frame by frame, into each matte's vectors of the chunk's results (their buffers reused; the
-  // others emptied). Throws Error when a plate's size differs from its frame's.
+  // others emptied); the Session has checked the frames and plates.
   void process(const Chunk& chunk) override;
   void set_profiler(Profiler* profiler) override { network_.set_profiler(profiler); }
   void set(const std::string& name, const std::string& value) override;
