@@ -244,34 +244,6 @@ TEST_CASE("f32_winograd_output matches the reference and writes only its tiles")
   }
 }
 
-TEST_CASE("f32_winograd_output_channels writes a channel range as its own view") {
-  // Ranges starting on and off a vector boundary, inside one vector and across several: RVM's
-  // decoder writes the halves 40 + 40, 20 + 20 and 16 + 16 of its convolutions to two views.
-  for (Isa isa : test::vector_isas()) {
-    const WinogradKernels k = winograd_kernels(isa);
-    size_t i = 0;
-    for (auto [h, w] : {std::pair<size_t, size_t>{1, 1}, {5, 7}, {8, 8}, {2, 17}})
-      for (size_t cout : {3, 17, 40, 80})
-        for (auto [c0, n] : {std::pair<size_t, size_t>{0, cout}, {0, cout / 2}, {cout / 2, cout - cout / 2},
-                             {cout - 1, 1}, {cout / 3, cout / 3 + 1}}) {
-          if (n == 0) continue;
-          const Shape s{h, w, 1, cout, 0, 0, kActs[i++ % std::size(kActs)]};
-          CAPTURE(describe(isa, s));
-          CAPTURE(c0);
-          CAPTURE(n);
-          const WinogradParams p = params_of(s);
-          const size_t tiles = winograd_tiles(p), out_stride = n + i % 3;
-          const auto bias = test::random_floats(cout, uint32_t(cout + 1));
-          const auto m = test::random_floats(tiles * kWinogradPoints * cout, uint32_t(cout + w));
-          auto want = test::poisoned(h * w * out_stride), got = want;
-          ref::f32_winograd_output_channels(p, m.data(), bias.data(), 0, tiles, c0, n, want.data(), out_stride);
-          k.f32_winograd_output_channels(p, laid_out(m, tiles, cout, k.lanes).data(), bias.data(), 0, tiles, c0, n,
-                                         got.data(), out_stride);
-          test::check_close(got, want, 1e-5f * std::max(1.0f, magnitude(want)), 1e-5f);
-        }
-  }
-}
-
 TEST_CASE("winograd convolution matches the direct reference over sizes and channel counts") {
   float worst = 0;
   const std::pair<size_t, size_t> sizes[] = {{1, 1}, {1, 5}, {3, 1}, {2, 2}, {5, 7}, {7, 3}, {9, 13}, {12, 8}, {6, 21}};
