@@ -114,7 +114,7 @@ B fmadd(B a, B b, B c) {
   else return _mm256_fmadd_ps(a, b, c);
 }
 
-// guided_apply's clamp, operands ordered so -0 and NaN come out as they do there.
+// upsample_clamp01 (kernels/upsample_apply.h), operands ordered so -0 and NaN come out as there.
 template <class B>
 B clamp01(B v) {
   if constexpr (B::size == 16) return _mm512_min_ps(_mm512_set1_ps(1.0f), _mm512_max_ps(_mm512_setzero_ps(), v));
