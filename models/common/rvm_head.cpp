@@ -9,6 +9,7 @@
 #include "engine/error.h"
 #include "engine/image_io.h"
 #include "kernels/dgf_coeffs.h"
+#include "kernels/eltwise.h"
 #include "kernels/pool.h"
 #include "kernels/resize.h"
 #include "models/common/rvm_head_layers.h"
@@ -107,6 +108,7 @@ struct Gru {
     const View v = p.view();
     const size_t n = v.pixels(), cc = static_cast<size_t>(c);
     const View gates{scratch, v.h, v.w, 2 * c, 2 * cc}, cand{scratch + n * 2 * cc, v.h, v.w, c, cc};
+    const auto& k = eltwise();
     {
       const ProfileScope timed(prof, kGru, ih_name, ih.flops(gates));
       ih.run(p.slice(c, 2 * c), gates);
@@ -114,9 +116,8 @@ struct Gru {
     {
       const ProfileScope timed(prof, kGru, gates_name);
       for_pixels(n, cc, [&](size_t i) {
-        const float* r = gates.pixel(i);
         float* px = p.data() + i * 4 * cc;
-        for (size_t k = 0; k < cc; ++k) px[3 * cc + k] = r[k] * px[cc + k];
+        k.f32_vmul(cc, gates.pixel(i), px + cc, px + 3 * cc);  // r·h
       });
     }
     {
@@ -125,10 +126,8 @@ struct Gru {
     }
     const ProfileScope timed(prof, kGru, gates_name);
     for_pixels(n, cc, [&](size_t i) {
-      const float* z = gates.pixel(i) + cc;
-      const float* cd = cand.pixel(i);
-      float* hp = p.data() + i * 4 * cc + cc;
-      for (size_t k = 0; k < cc; ++k) hp[k] = (1.0f - z[k]) * hp[k] + z[k] * cd[k];
+      float* hidden = p.data() + i * 4 * cc + cc;  // updated in place
+      k.f32_vgru_update(cc, gates.pixel(i) + cc, hidden, cand.pixel(i), hidden);
     });
   }
 };
