@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "kernels/isa.h"
 
@@ -57,6 +58,14 @@ struct F32SourceRow {
   const float* rgb[3] = {};
   size_t pixel_stride = 1;
 };
+
+// Every output column's two taps (f32_upsample_expand's x0, x1) and weights (UpsampleRow's wx0,
+// wx1) when in_w columns are resized to out_w as f32_resize_bilinear does (scale_x: ResizeParams').
+struct UpsampleColumns {
+  std::vector<uint32_t> x0, x1;
+  std::vector<float> wx0, wx1;
+};
+UpsampleColumns upsample_columns(size_t in_w, size_t out_w, float scale_x);
 
 struct UpsampleApplyKernels {
   // out[t·C·plane + c·plane + x] = row[x_t[x]·pixel_stride + c] for x < width, both taps t

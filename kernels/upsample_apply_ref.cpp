@@ -1,3 +1,4 @@
+#include "kernels/resize.h"
 #include "kernels/u8_pixels.h"
 #include "kernels/upsample_apply.h"
 
@@ -65,6 +66,19 @@ void f32_upsample_apply_row(const UpsampleRow& r, const F32SourceRow& src) {
 }
 
 }  // namespace ref
+
+UpsampleColumns upsample_columns(size_t in_w, size_t out_w, float scale_x) {
+  UpsampleColumns c{std::vector<uint32_t>(out_w), std::vector<uint32_t>(out_w), std::vector<float>(out_w),
+                    std::vector<float>(out_w)};
+  for (size_t x = 0; x < out_w; ++x) {
+    const ResizeTap t = resize_tap(x, out_w, in_w, scale_x);
+    c.x0[x] = static_cast<uint32_t>(t.i0);
+    c.x1[x] = static_cast<uint32_t>(t.i1);
+    c.wx0[x] = t.w0;
+    c.wx1[x] = t.w1;
+  }
+  return c;
+}
 
 UpsampleApplyKernels upsample_apply_kernels(Isa isa) {
   return select_table(

@@ -5,6 +5,7 @@
 // then applying the formula bit for bit; the coarse one fuses nothing, as ONNX Runtime does not.
 #include <cmath>
 
+#include "kernels/simd_lanes.hpp"
 #include "kernels/simd_rgb8.hpp"
 #include "kernels/u8_pixels.h"
 #include "kernels/upsample_apply.h"
@@ -179,34 +180,23 @@ struct StridedSource {
   }
 };
 
-// rows[j] holds the 8 channels of column j; out[c·plane + j] = rows[j][c].
-void transpose8x8(const float* const* rows, float* out, size_t plane) {
-  __m256 r[8], t[8];
-  for (size_t j = 0; j < 8; ++j) r[j] = _mm256_loadu_ps(rows[j]);
-  for (size_t j = 0; j < 8; j += 2) {
-    t[j] = _mm256_unpacklo_ps(r[j], r[j + 1]);
-    t[j + 1] = _mm256_unpackhi_ps(r[j], r[j + 1]);
+// rows[j] holds the first C (8 or 4) channels of column j; out[c·plane + j] = rows[j][c].
+template <size_t C>
+void to_planes(const float* const* rows, float* out, size_t plane) {
+  if constexpr (C == 8) {
+    __m256 r[8], t[8];
+    for (size_t j = 0; j < 8; ++j) r[j] = _mm256_loadu_ps(rows[j]);
+    transpose8x8(r, t);
+    for (size_t c = 0; c < 8; ++c) _mm256_storeu_ps(out + c * plane, t[c]);
+  } else {
+    __m128 c0 = _mm_loadu_ps(rows[0]), c1 = _mm_loadu_ps(rows[1]), c2 = _mm_loadu_ps(rows[2]);
+    __m128 c3 = _mm_loadu_ps(rows[3]);
+    _MM_TRANSPOSE4_PS(c0, c1, c2, c3);
+    _mm_storeu_ps(out, c0);
+    _mm_storeu_ps(out + plane, c1);
+    _mm_storeu_ps(out + 2 * plane, c2);
+    _mm_storeu_ps(out + 3 * plane, c3);
   }
-  for (size_t j = 0; j < 8; j += 4) {
-    r[j] = _mm256_shuffle_ps(t[j], t[j + 2], _MM_SHUFFLE(1, 0, 1, 0));
-    r[j + 1] = _mm256_shuffle_ps(t[j], t[j + 2], _MM_SHUFFLE(3, 2, 3, 2));
-    r[j + 2] = _mm256_shuffle_ps(t[j + 1], t[j + 3], _MM_SHUFFLE(1, 0, 1, 0));
-    r[j + 3] = _mm256_shuffle_ps(t[j + 1], t[j + 3], _MM_SHUFFLE(3, 2, 3, 2));
-  }
-  for (size_t c = 0; c < 4; ++c) {
-    _mm256_storeu_ps(out + c * plane, _mm256_permute2f128_ps(r[c], r[c + 4], 0x20));
-    _mm256_storeu_ps(out + (c + 4) * plane, _mm256_permute2f128_ps(r[c], r[c + 4], 0x31));
-  }
-}
-
-// rows[j] holds the first 4 channels of column j; out[c·plane + j] = rows[j][c].
-void transpose4x4(const float* const* rows, float* out, size_t plane) {
-  __m128 c0 = _mm_loadu_ps(rows[0]), c1 = _mm_loadu_ps(rows[1]), c2 = _mm_loadu_ps(rows[2]), c3 = _mm_loadu_ps(rows[3]);
-  _MM_TRANSPOSE4_PS(c0, c1, c2, c3);
-  _mm_storeu_ps(out, c0);
-  _mm_storeu_ps(out + plane, c1);
-  _mm_storeu_ps(out + 2 * plane, c2);
-  _mm_storeu_ps(out + 3 * plane, c3);
 }
 
 // C columns at a time: the first C channels of their C pixels are one C×C transpose from planar.
@@ -221,8 +211,7 @@ void expand(size_t width, const float* row, size_t pixel_stride, const uint32_t*
     for (; x + C <= width; x += C) {
       const float* rows[C];
       for (size_t j = 0; j < C; ++j) rows[j] = row + xt[x + j] * pixel_stride;
-      if constexpr (C == 8) transpose8x8(rows, o + x, plane);
-      else transpose4x4(rows, o + x, plane);
+      to_planes<C>(rows, o + x, plane);
     }
     for (; x < width; ++x)
       for (size_t c = 0; c < C; ++c) o[c * plane + x] = row[xt[x] * pixel_stride + c];

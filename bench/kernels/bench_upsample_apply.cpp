@@ -22,15 +22,7 @@ void BM_upsample_apply_frame(benchmark::State& state, Isa isa, Epilogue e, Resiz
   const size_t w = p.out_w, h = p.out_h, n = w * h, plane = (w + 15) / 16 * 16, stride = low_stride(e);
   const size_t expanded_size = upsample_expanded_size(e, plane);
   const std::vector<float> low(p.in_h * p.in_w * stride, 0.25f);
-  std::vector<uint32_t> x0(w), x1(w);
-  std::vector<float> wx0(w), wx1(w);
-  for (size_t x = 0; x < w; ++x) {
-    const ResizeTap t = resize_tap(x, w, p.in_w, p.scale_x);
-    x0[x] = static_cast<uint32_t>(t.i0);
-    x1[x] = static_cast<uint32_t>(t.i1);
-    wx0[x] = t.w0;
-    wx1[x] = t.w1;
-  }
+  const UpsampleColumns cols = upsample_columns(p.in_w, w, p.scale_x);
   const std::vector<uint8_t> src8(3 * n, 100);
   const std::vector<float> srcf(3 * n, 0.4f);
   std::vector<float> alpha(n), fg(3 * n), expanded(2 * expanded_size);
@@ -45,7 +37,8 @@ void BM_upsample_apply_frame(benchmark::State& state, Isa isa, Epilogue e, Resiz
         const size_t row = j == 0 ? ty.i0 : ty.i1;
         float* slot = expanded.data() + (row % 2) * expanded_size;
         if (held[row % 2] != row) {
-          k.f32_upsample_expand(e, w, low.data() + row * p.in_w * stride, stride, x0.data(), x1.data(), slot, plane);
+          k.f32_upsample_expand(e, w, low.data() + row * p.in_w * stride, stride, cols.x0.data(), cols.x1.data(), slot,
+                                plane);
           held[row % 2] = row;
         }
         rows[j] = slot;
@@ -56,8 +49,8 @@ void BM_upsample_apply_frame(benchmark::State& state, Isa isa, Epilogue e, Resiz
       r.top = rows[0];
       r.bottom = rows[1];
       r.plane = plane;
-      r.wx0 = wx0.data();
-      r.wx1 = wx1.data();
+      r.wx0 = cols.wx0.data();
+      r.wx1 = cols.wx1.data();
       r.wy0 = ty.w0;
       r.wy1 = ty.w1;
       r.alpha = alpha.data() + y * w;
@@ -87,7 +80,8 @@ const bool registered = [] {
     for (Epilogue e : {Epilogue::guided, Epilogue::coarse}) {
       for (const auto& [name, p] : cases) {
         for (From from : {From::u8, From::f32_planar}) {
-          const std::string label = std::string("upsample_apply_frame/") + (e == Epilogue::guided ? "guided/" : "coarse/") +
+          const std::string label = std::string("upsample_apply_frame/") +
+                                    (e == Epilogue::guided ? "guided/" : "coarse/") +
                                     (from == From::u8 ? "u8/" : "f32_planar/") + name + "/" + isa_name(isa);
           benchmark::RegisterBenchmark(label.c_str(), BM_upsample_apply_frame, isa, e, p, from);
         }

@@ -42,17 +42,7 @@ class UpsampledRows {
     epilogue_ = e;
     plane_ = (out_w + 15) / 16 * 16;  // whole cache lines
     expanded_ = upsample_expanded_size(e, plane_);
-    x0_.resize(out_w);
-    x1_.resize(out_w);
-    wx0_.resize(out_w);
-    wx1_.resize(out_w);
-    for (size_t x = 0; x < out_w; ++x) {
-      const ResizeTap t = resize_tap(x, out_w, in_w, p_.scale_x);
-      x0_[x] = static_cast<uint32_t>(t.i0);
-      x1_[x] = static_cast<uint32_t>(t.i1);
-      wx0_[x] = t.w0;
-      wx1_[x] = t.w1;
-    }
+    columns_ = upsample_columns(in_w, out_w, p_.scale_x);
   }
 
   // The planned pass from `low` (in_h×in_w pixels, the epilogue's channels first) over the
@@ -68,13 +58,13 @@ class UpsampledRows {
     r.epilogue = epilogue_;
     r.width = w;
     r.plane = plane_;
-    r.wx0 = wx0_.data();
-    r.wx1 = wx1_.data();
+    r.wx0 = columns_.wx0.data();
+    r.wx1 = columns_.wx1.data();
     run(
         h,
         [&](size_t row, float* dst) {
-          k.f32_upsample_expand(epilogue_, w, low.pixel(row * size_t(low.w)), low.stride, x0_.data(), x1_.data(), dst,
-                                plane_);
+          k.f32_upsample_expand(epilogue_, w, low.pixel(row * size_t(low.w)), low.stride, columns_.x0.data(),
+                                columns_.x1.data(), dst, plane_);
         },
         [&](size_t y, const float* top, const float* bottom, const ResizeTap& ty) {
           UpsampleRow o = r;
@@ -103,8 +93,7 @@ class UpsampledRows {
   ResizeParams p_{};
   Epilogue epilogue_ = Epilogue::guided;
   size_t plane_ = 0, expanded_ = 0;
-  std::vector<uint32_t> x0_, x1_;
-  std::vector<float> wx0_, wx1_;
+  UpsampleColumns columns_;
   tbb::enumerable_thread_specific<std::vector<float>> scratch_;
 
   // Output rows [0, rows): expand(row, dst) expands low-resolution row `row` into dst, then

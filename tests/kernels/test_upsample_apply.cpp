@@ -89,30 +89,22 @@ enum Outputs : unsigned { kAlpha = 1, kFg = 2, kAlpha8 = 4, kFg8 = 8, kAllOutput
 Frame run_rows(const UpsampleApplyKernels& k, Epilogue e, const ResizeParams& p, const std::vector<float>& low,
                const Source& src, From from, bool bgr, unsigned outputs = kAllOutputs) {
   const size_t W = p.out_w, H = p.out_h, n = W * H, plane = W + 3, stride = low_stride(e);
-  std::vector<uint32_t> x0(W), x1(W);
-  std::vector<float> wx0(W), wx1(W);
-  for (size_t x = 0; x < W; ++x) {
-    const ResizeTap t = resize_tap(x, W, p.in_w, p.scale_x);
-    x0[x] = static_cast<uint32_t>(t.i0);
-    x1[x] = static_cast<uint32_t>(t.i1);
-    wx0[x] = t.w0;
-    wx1[x] = t.w1;
-  }
+  const UpsampleColumns cols = upsample_columns(p.in_w, W, p.scale_x);
   auto top = test::poisoned(upsample_expanded_size(e, plane)), bottom = top;
   Frame f(n);
   for (size_t y = 0; y < H; ++y) {
     const ResizeTap ty = resize_tap(y, H, p.in_h, p.scale_y);
-    k.f32_upsample_expand(e, W, low.data() + ty.i0 * p.in_w * stride, stride, x0.data(), x1.data(), top.data(), plane);
-    k.f32_upsample_expand(e, W, low.data() + ty.i1 * p.in_w * stride, stride, x0.data(), x1.data(), bottom.data(),
-                          plane);
+    for (auto [row, out] : {std::pair{ty.i0, top.data()}, std::pair{ty.i1, bottom.data()}})
+      k.f32_upsample_expand(e, W, low.data() + row * p.in_w * stride, stride, cols.x0.data(), cols.x1.data(), out,
+                            plane);
     UpsampleRow r;
     r.epilogue = e;
     r.width = W;
     r.top = top.data();
     r.bottom = bottom.data();
     r.plane = plane;
-    r.wx0 = wx0.data();
-    r.wx1 = wx1.data();
+    r.wx0 = cols.wx0.data();
+    r.wx1 = cols.wx1.data();
     r.wy0 = ty.w0;
     r.wy1 = ty.w1;
     if (outputs & kAlpha) r.alpha = f.alpha.data() + y * W;
@@ -192,6 +184,29 @@ const Shape kShapes[] = {{1, 1, 1, 1},  {2, 2, 7, 5},   {3, 5, 13, 21},  {4, 4, 
 // ISA's f32_resize_bilinear, coarse ONNX Runtime's unfused one, which is the reference.
 ResizeKernels resize_followed(Epilogue e, Isa isa) { return resize_kernels(e == Epilogue::guided ? isa : Isa::scalar); }
 
+// fn(shape, its resize, source, bgr) over every shape, source and channel order (BGR only for
+// 8-bit sources), with what identifies the case captured for the checks fn makes.
+template <class Fn>
+void for_each_case(Isa isa, Epilogue e, Fn fn) {
+  for (const Shape& s : kShapes) {
+    for (From from : kSources) {
+      for (bool bgr : {false, true}) {
+        if (bgr && from != From::u8) continue;
+        const std::string isa_text = isa_name(isa), epilogue = epilogue_name(e);
+        CAPTURE(isa_text);
+        CAPTURE(epilogue);
+        CAPTURE(s.in_h);
+        CAPTURE(s.in_w);
+        CAPTURE(s.out_h);
+        CAPTURE(s.out_w);
+        CAPTURE(static_cast<int>(from));
+        CAPTURE(bgr);
+        fn(s, resize_to_size(s.in_h, s.in_w, upsample_channels(e), s.out_h, s.out_w), from, bgr);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 TEST_CASE("f32_upsample_expand matches the reference") {
@@ -236,35 +251,20 @@ TEST_CASE("upsample-and-apply rows match the reference over shapes, sources and 
   for (Isa isa : test::vector_isas()) {
     const UpsampleApplyKernels k = upsample_apply_kernels(isa), r = upsample_apply_kernels(Isa::scalar);
     for (Epilogue e : kEpilogues) {
-      for (const Shape& s : kShapes) {
-        for (From from : kSources) {
-          for (bool bgr : {false, true}) {
-            if (bgr && from != From::u8) continue;
-            const std::string isa_text = isa_name(isa), epilogue = epilogue_name(e);
-            CAPTURE(isa_text);
-            CAPTURE(epilogue);
-            CAPTURE(s.in_h);
-            CAPTURE(s.in_w);
-            CAPTURE(s.out_h);
-            CAPTURE(s.out_w);
-            CAPTURE(static_cast<int>(from));
-            CAPTURE(bgr);
-            const ResizeParams p = resize_to_size(s.in_h, s.in_w, upsample_channels(e), s.out_h, s.out_w);
-            const auto low = random_low(e, s.in_h * s.in_w, static_cast<uint32_t>(s.in_w * 7 + s.out_w));
-            const Source src(s.out_h, s.out_w, bgr, static_cast<uint32_t>(s.out_h + s.out_w));
-            const Frame want = run_rows(r, e, p, low, src, from, bgr);
-            const Frame got = run_rows(k, e, p, low, src, from, bgr);
-            if (e == Epilogue::coarse) {
-              CHECK(same_bits(got, want));
-            } else {
-              test::check_close(got.alpha, want.alpha, 1e-5f, 1e-5f);
-              test::check_close(got.fg, want.fg, 1e-5f, 1e-5f);
-            }
-            check_consistent(got, s.out_h * s.out_w, bgr);
-            check_consistent(want, s.out_h * s.out_w, bgr);
-          }
+      for_each_case(isa, e, [&](const Shape& s, const ResizeParams& p, From from, bool bgr) {
+        const auto low = random_low(e, s.in_h * s.in_w, static_cast<uint32_t>(s.in_w * 7 + s.out_w));
+        const Source src(s.out_h, s.out_w, bgr, static_cast<uint32_t>(s.out_h + s.out_w));
+        const Frame want = run_rows(r, e, p, low, src, from, bgr);
+        const Frame got = run_rows(k, e, p, low, src, from, bgr);
+        if (e == Epilogue::coarse) {
+          CHECK(same_bits(got, want));
+        } else {
+          test::check_close(got.alpha, want.alpha, 1e-5f, 1e-5f);
+          test::check_close(got.fg, want.fg, 1e-5f, 1e-5f);
         }
-      }
+        check_consistent(got, s.out_h * s.out_w, bgr);
+        check_consistent(want, s.out_h * s.out_w, bgr);
+      });
     }
   }
 }
@@ -274,26 +274,11 @@ TEST_CASE("upsample-and-apply rows equal resizing then the formula, bit for bit"
     const UpsampleApplyKernels k = upsample_apply_kernels(isa);
     for (Epilogue e : kEpilogues) {
       const ResizeKernels rk = resize_followed(e, isa);
-      for (const Shape& s : kShapes) {
-        for (From from : kSources) {
-          for (bool bgr : {false, true}) {
-            if (bgr && from != From::u8) continue;
-            const std::string isa_text = isa_name(isa), epilogue = epilogue_name(e);
-            CAPTURE(isa_text);
-            CAPTURE(epilogue);
-            CAPTURE(s.in_h);
-            CAPTURE(s.in_w);
-            CAPTURE(s.out_h);
-            CAPTURE(s.out_w);
-            CAPTURE(static_cast<int>(from));
-            CAPTURE(bgr);
-            const ResizeParams p = resize_to_size(s.in_h, s.in_w, upsample_channels(e), s.out_h, s.out_w);
-            const auto low = random_low(e, s.in_h * s.in_w, static_cast<uint32_t>(s.in_h * 5 + s.out_h));
-            const Source src(s.out_h, s.out_w, bgr, static_cast<uint32_t>(s.out_w * 3 + 1));
-            CHECK(same_bits(run_rows(k, e, p, low, src, from, bgr), resize_then_apply(rk, e, p, low, src, bgr)));
-          }
-        }
-      }
+      for_each_case(isa, e, [&](const Shape& s, const ResizeParams& p, From from, bool bgr) {
+        const auto low = random_low(e, s.in_h * s.in_w, static_cast<uint32_t>(s.in_h * 5 + s.out_h));
+        const Source src(s.out_h, s.out_w, bgr, static_cast<uint32_t>(s.out_w * 3 + 1));
+        CHECK(same_bits(run_rows(k, e, p, low, src, from, bgr), resize_then_apply(rk, e, p, low, src, bgr)));
+      });
     }
   }
 }
@@ -304,27 +289,17 @@ TEST_CASE("upsample-and-apply rows write exactly the outputs asked for, with the
   for (Isa isa : available_isas()) {
     const UpsampleApplyKernels k = upsample_apply_kernels(isa);
     for (Epilogue e : kEpilogues) {
-      for (const Shape& s : kShapes) {
-        for (From from : kSources) {
-          const bool bgr = from == From::u8;
-          const ResizeParams p = resize_to_size(s.in_h, s.in_w, upsample_channels(e), s.out_h, s.out_w);
-          const auto low = random_low(e, s.in_h * s.in_w, static_cast<uint32_t>(s.in_h * 3 + s.out_w));
-          const Source src(s.out_h, s.out_w, bgr, static_cast<uint32_t>(s.out_w * 5 + 2));
-          const Frame all = run_rows(k, e, p, low, src, from, bgr);
-          for (unsigned outputs = 0; outputs < kAllOutputs; ++outputs) {
-            const std::string isa_text = isa_name(isa), epilogue = epilogue_name(e);
-            CAPTURE(isa_text);
-            CAPTURE(epilogue);
-            CAPTURE(s.out_h);
-            CAPTURE(s.out_w);
-            CAPTURE(static_cast<int>(from));
-            CAPTURE(outputs);
-            const Frame some = run_rows(k, e, p, low, src, from, bgr, outputs);
-            CHECK(same_bits(some, all, outputs));
-            CHECK(untouched(some, outputs));
-          }
+      for_each_case(isa, e, [&](const Shape& s, const ResizeParams& p, From from, bool bgr) {
+        const auto low = random_low(e, s.in_h * s.in_w, static_cast<uint32_t>(s.in_h * 3 + s.out_w));
+        const Source src(s.out_h, s.out_w, bgr, static_cast<uint32_t>(s.out_w * 5 + 2));
+        const Frame all = run_rows(k, e, p, low, src, from, bgr);
+        for (unsigned outputs = 0; outputs < kAllOutputs; ++outputs) {
+          CAPTURE(outputs);
+          const Frame some = run_rows(k, e, p, low, src, from, bgr, outputs);
+          CHECK(same_bits(some, all, outputs));
+          CHECK(untouched(some, outputs));
         }
-      }
+      });
     }
   }
 }
