@@ -67,7 +67,11 @@ void f32_conv_kxk(const ConvParams& p, const float* input, const float* packed, 
 ConvKernels conv_kernels(Isa isa) {
   return select_table(
       isa,
-      [] { return ConvKernels{ref::f32_conv_kxk_packed_size, ref::pack_f32_conv_kxk, ref::f32_conv_kxk}; },
+      [] {
+        return ConvKernels{.f32_conv_kxk_packed_size = ref::f32_conv_kxk_packed_size,
+                           .pack_f32_conv_kxk = ref::pack_f32_conv_kxk,
+                           .f32_conv_kxk = ref::f32_conv_kxk};
+      },
       [](auto arch) { return conv_table<decltype(arch)>(); });
 }
 

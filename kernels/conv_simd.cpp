@@ -195,7 +195,9 @@ void pack_f32_conv_kxk(size_t cout, size_t cin, size_t k, const float* weights, 
 
 template <class Arch>
 ConvKernels conv_table() {
-  return {simd::f32_conv_kxk_packed_size<Arch>, simd::pack_f32_conv_kxk<Arch>, simd::f32_conv_kxk<Arch>};
+  return {.f32_conv_kxk_packed_size = simd::f32_conv_kxk_packed_size<Arch>,
+          .pack_f32_conv_kxk = simd::pack_f32_conv_kxk<Arch>,
+          .f32_conv_kxk = simd::f32_conv_kxk<Arch>};
 }
 
 template ConvKernels conv_table<MATTE_ARCH>();

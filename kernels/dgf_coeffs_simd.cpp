@@ -208,7 +208,7 @@ void f32_dgf_coeffs(const DgfCoeffsParams& p, const float* packed, float* scratc
 
 template <class Arch>
 DgfCoeffsKernels dgf_coeffs_table() {
-  return {simd::f32_dgf_coeffs<Arch>};
+  return {.f32_dgf_coeffs = simd::f32_dgf_coeffs<Arch>};
 }
 
 template DgfCoeffsKernels dgf_coeffs_table<MATTE_ARCH>();

@@ -228,7 +228,8 @@ void f32_dwconv(const DwConvParams& p, const float* input, const float* packed_w
 
 template <class Arch>
 DwConvKernels dwconv_table() {
-  return {simd::f32_dwconv<Arch, 3>, simd::f32_dwconv<Arch, 5>};
+  return {.f32_dwconv_3x3 = simd::f32_dwconv<Arch, 3>,
+          .f32_dwconv_5x5 = simd::f32_dwconv<Arch, 5>};
 }
 
 template DwConvKernels dwconv_table<MATTE_ARCH>();

@@ -123,9 +123,15 @@ void f32_channel_mean(size_t n, size_t channels, const float* x, size_t x_stride
 
 template <class Arch>
 EltwiseKernels eltwise_table() {
-  return {simd::f32_vunary<Arch>,  simd::f32_vclamp<Arch>,      simd::f32_vadd<Arch>,
-          simd::f32_vsub<Arch>,    simd::f32_vmul<Arch>,        simd::f32_vmuladd<Arch>,
-          simd::f32_vaffine<Arch>, simd::f32_vgru_update<Arch>, simd::f32_channel_mean<Arch>};
+  return {.f32_vunary = simd::f32_vunary<Arch>,
+          .f32_vclamp = simd::f32_vclamp<Arch>,
+          .f32_vadd = simd::f32_vadd<Arch>,
+          .f32_vsub = simd::f32_vsub<Arch>,
+          .f32_vmul = simd::f32_vmul<Arch>,
+          .f32_vmuladd = simd::f32_vmuladd<Arch>,
+          .f32_vaffine = simd::f32_vaffine<Arch>,
+          .f32_vgru_update = simd::f32_vgru_update<Arch>,
+          .f32_channel_mean = simd::f32_channel_mean<Arch>};
 }
 
 template EltwiseKernels eltwise_table<MATTE_ARCH>();

@@ -203,8 +203,11 @@ size_t f32_fma_peak(size_t iterations, float* sink) {
 
 template <class Arch>
 GemmKernels gemm_table() {
-  return {std::lcm(simd::kGemmMr<Arch>, simd::kNarrowPixels), simd::f32_gemm_packed_size<Arch>,
-          simd::f32_gemm_pack<Arch>, simd::f32_gemm<Arch>, simd::f32_fma_peak<Arch>};
+  return {.tile_pixels = std::lcm(simd::kGemmMr<Arch>, simd::kNarrowPixels),
+          .f32_gemm_packed_size = simd::f32_gemm_packed_size<Arch>,
+          .f32_gemm_pack = simd::f32_gemm_pack<Arch>,
+          .f32_gemm = simd::f32_gemm<Arch>,
+          .f32_fma_peak = simd::f32_fma_peak<Arch>};
 }
 
 template GemmKernels gemm_table<MATTE_ARCH>();
