@@ -12,6 +12,7 @@
 #include <algorithm>
 
 #include "kernels/dgf_coeffs.h"
+#include "kernels/isa_traits.hpp"
 #include "kernels/simd_lanes.hpp"
 
 namespace matte {
@@ -22,7 +23,7 @@ namespace {
 
 // Accumulators one block of outputs keeps in registers: 16 of AVX-512's 32, 8 of AVX2's 16.
 template <class B>
-constexpr size_t kOutBlock = B::size == 16 ? 16 : 8;
+constexpr size_t kOutBlock = BatchIsa<B>::vector_registers / 2;
 
 // out = act(in·W + bias) for the packed [cin][cout] W and its bias, summed over cin in order.
 template <class B, size_t Cin, size_t Cout, bool Relu>

@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "kernels/eltwise.h"
+#include "kernels/isa_traits.hpp"
 #include "kernels/simd_act.hpp"
 
 namespace matte {
@@ -49,7 +50,7 @@ inline void vmap(size_t n, float* y, Op op, const In*... in) {
 template <class T>
 T fused(T a, T b, T c) {
   if constexpr (std::is_same_v<T, float>) return std::fma(a, b, c);
-  else if constexpr (T::size == 16) return _mm512_fmadd_ps(a, b, c);
+  else if constexpr (BatchIsa<T>::avx512) return _mm512_fmadd_ps(a, b, c);
   else return _mm256_fmadd_ps(a, b, c);
 }
 

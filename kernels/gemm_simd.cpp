@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "kernels/gemm.h"
+#include "kernels/isa_traits.hpp"
 #include "kernels/gemm_narrow.hpp"
 #include "kernels/simd_act.hpp"
 #include "kernels/simd_lanes.hpp"
@@ -22,7 +23,7 @@ namespace simd::inline MATTE_ISA_NAMESPACE {
 // Micro-tile rows: MR×2 accumulators plus two weight vectors and a broadcast fit the register file
 // (32 zmm / 16 ymm).
 template <class Arch>
-constexpr size_t kGemmMr = std::is_same_v<Arch, Avx512Arch> ? 12 : 6;
+constexpr size_t kGemmMr = IsaTraits<Arch>::avx512 ? 12 : 6;
 // Cin block: a kc×NR weight slice (32 KiB on AVX-512) is reused by every pixel tile of a block.
 constexpr size_t kGemmKc = 256;
 // Pixel block: mc×kc input floats (256 KiB) stay in L2 while every panel sweeps over them.

@@ -13,6 +13,8 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "kernels/isa_traits.hpp"
+
 namespace matte::simd {
 namespace {
 
@@ -105,7 +107,7 @@ template <class Arch>
 xsimd::batch<float, Arch> load_n(const float* p, size_t n) {
   using B = xsimd::batch<float, Arch>;
   if (n == B::size) return B::load_unaligned(p);
-  if constexpr (B::size == 16) {
+  if constexpr (BatchIsa<B>::avx512) {
     return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p);
   } else {
     static_assert(B::size == 8);
@@ -118,7 +120,7 @@ void store_n(float* p, xsimd::batch<float, Arch> x, size_t n) {
   using B = xsimd::batch<float, Arch>;
   if (n == B::size) {
     x.store_unaligned(p);
-  } else if constexpr (B::size == 16) {
+  } else if constexpr (BatchIsa<B>::avx512) {
     _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), x);
   } else {
     static_assert(B::size == 8);

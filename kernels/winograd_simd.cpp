@@ -10,6 +10,7 @@
 #include "kernels/simd_act.hpp"
 #include "kernels/simd_lanes.hpp"
 #include "kernels/winograd.h"
+#include "kernels/isa_traits.hpp"
 
 namespace matte {
 
@@ -109,7 +110,7 @@ size_t point_floats(size_t cin, size_t cout) {
 // Tiles per micro-tile: MR·NV accumulators, NV weight vectors and a broadcast fit the register file
 // (32 zmm / 16 ymm).
 template <class Arch, size_t NV>
-constexpr size_t kGemmRows = Batch<Arch>::size == 16 || NV == 1 ? 12 : 6;
+constexpr size_t kGemmRows = IsaTraits<Arch>::avx512 || NV == 1 ? 12 : 6;
 
 // mr (<= MR) tiles × NV vectors of output channels of one point over all cin, in vectors of
 // Arch, which may be narrower than the workspace's L lanes (the rest of each slot is zeroed).
@@ -168,7 +169,7 @@ void gemm_tile(size_t mr, size_t cin, const float* a, size_t a_stride, const flo
 // Everything instantiated for it has internal linkage or is inlined, so the AVX2 build's copies
 // cannot be swapped for these AVX-512-flagged ones at link time.
 template <class Arch>
-using Narrow = std::conditional_t<Batch<Arch>::size == 16, Avx2Arch, Arch>;
+using Narrow = std::conditional_t<IsaTraits<Arch>::avx512, Avx2Arch, Arch>;
 
 template <class Arch, size_t MR, size_t NV, size_t L>
 void gemm_panel(size_t tiles, size_t cin, const float* a, size_t a_stride, const float* w, float* c,
