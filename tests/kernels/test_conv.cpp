@@ -118,7 +118,7 @@ TEST_CASE("conv reference matches a hand-computed strided dilated convolution wi
 
 TEST_CASE("f32_conv_kxk matches the reference over channel counts, strides and image sizes") {
   const std::pair<size_t, size_t> sizes[] = {{1, 1}, {1, 9}, {6, 1}, {7, 13}, {4, 29}, {2, 2}};
-  for (Isa isa : test::vector_isas()) {
+  test::for_each_vector_isa([&](Isa isa) {
     size_t i = 0;
     for (size_t k : {1, 3})
       for (size_t stride : {1, 2})
@@ -133,11 +133,11 @@ TEST_CASE("f32_conv_kxk matches the reference over channel counts, strides and i
             check_conv(isa, s);
             ++i;
           }
-  }
+  });
 }
 
 TEST_CASE("f32_conv_kxk handles dilation, no padding and uneven padding") {
-  for (Isa isa : test::vector_isas()) {
+  test::for_each_vector_isa([&](Isa isa) {
     // ASPP-style dilated 3×3 with padding = dilation, on images smaller and larger than the span.
     for (size_t d : {2, 3, 6, 9})
       for (auto [h, w] : {std::pair<size_t, size_t>{9, 14}, {17, 30}, {3, 4}}) {
@@ -160,11 +160,11 @@ TEST_CASE("f32_conv_kxk handles dilation, no padding and uneven padding") {
       t.in_gap = 1;
       check_conv(isa, t);
     }
-  }
+  });
 }
 
 TEST_CASE("f32_conv_kxk matches the reference at RVM and BGMv2 channel counts") {
-  for (Isa isa : test::vector_isas()) {
+  test::for_each_vector_isa([&](Isa isa) {
     // Decoder (concatenated inputs), ConvGRU (sigmoid / tanh), stem and refiner channel counts.
     const Shape shapes[] = {
         {5, 9, 171, 80, 3, 1, 1, 1, 1, 1, 1, 2, 0, Act::relu},
@@ -177,11 +177,11 @@ TEST_CASE("f32_conv_kxk matches the reference at RVM and BGMv2 channel counts") 
         {8, 9, 6, 4, 3, 1, 1, 0, 0, 0, 0, 0, 0, Act::none},
     };
     for (const Shape& s : shapes) check_conv(isa, s);
-  }
+  });
 }
 
 TEST_CASE("f32_conv_kxk matches the reference at ResNet50's backbone shapes") {
-  for (Isa isa : test::vector_isas()) {
+  test::for_each_vector_isa([&](Isa isa) {
     // 7×7 stride-2 stem on RGB read from a wider buffer, on sizes around the window's span.
     for (auto [h, w] : {std::pair<size_t, size_t>{1, 1}, {3, 8}, {7, 7}, {12, 17}, {23, 30}}) {
       Shape s{h, w, 3, 64, 7, 2, 1, 3, 3, 3, 3, 32, 0, Act::relu};
@@ -195,11 +195,11 @@ TEST_CASE("f32_conv_kxk matches the reference at ResNet50's backbone shapes") {
         {6, 9, 64, 72, 3, 1, 2, 2, 2, 2, 2, 0, 0, Act::relu},
     };
     for (const Shape& s : shapes) check_conv(isa, s);
-  }
+  });
 }
 
 TEST_CASE("f32_conv_kxk writes exactly the requested output rows") {
-  for (Isa isa : test::vector_isas()) {
+  test::for_each_vector_isa([&](Isa isa) {
     Shape s{11, 15, 9, 40, 3, 1, 1, 1, 1, 1, 1, 2, 3, Act::relu};
     for (auto [y0, y1] : {std::pair<size_t, size_t>{0, 1}, {3, 7}, {10, 11}, {5, 6}}) check_conv(isa, s, y0, y1);
     // Row pieces written one after the other equal one call over all rows.
@@ -214,7 +214,7 @@ TEST_CASE("f32_conv_kxk writes exactly the requested output rows") {
     for (auto [y0, y1] : {std::pair<size_t, size_t>{0, 4}, {4, 5}, {5, 11}})
       k.f32_conv_kxk(p, x, w.w.data(), pieces.data() + out_offset, y0, y1);
     test::check_close(pieces, whole, 0, 0);
-  }
+  });
 }
 
 }  // namespace matte

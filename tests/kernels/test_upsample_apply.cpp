@@ -1,5 +1,4 @@
 #include <algorithm>
-#include <cstring>
 #include <random>
 #include <string>
 #include <type_traits>
@@ -13,7 +12,7 @@ namespace matte {
 
 namespace {
 
-constexpr uint8_t kPoison8 = 0xa5;
+using test::kPoison8;
 constexpr Epilogue kEpilogues[] = {Epilogue::guided, Epilogue::coarse};
 
 const char* epilogue_name(Epilogue e) { return e == Epilogue::guided ? "guided" : "coarse"; }
@@ -140,11 +139,9 @@ Frame resize_then_apply(const ResizeKernels& rk, Epilogue e, const ResizeParams&
 }
 
 bool same_bits(const Frame& a, const Frame& b, unsigned outputs = kAllOutputs) {
-  const auto eq = [](const auto& x, const auto& y) {
-    return x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size() * sizeof(x[0])) == 0;
-  };
-  return (!(outputs & kAlpha) || eq(a.alpha, b.alpha)) && (!(outputs & kFg) || eq(a.fg, b.fg)) &&
-         (!(outputs & kAlpha8) || eq(a.alpha8, b.alpha8)) && (!(outputs & kFg8) || eq(a.fg8, b.fg8));
+  using test::same_bits;
+  return (!(outputs & kAlpha) || same_bits(a.alpha, b.alpha)) && (!(outputs & kFg) || same_bits(a.fg, b.fg)) &&
+         (!(outputs & kAlpha8) || same_bits(a.alpha8, b.alpha8)) && (!(outputs & kFg8) || same_bits(a.fg8, b.fg8));
 }
 
 // The outputs not in `outputs` hold nothing but poison.
@@ -210,7 +207,7 @@ void for_each_case(Isa isa, Epilogue e, Fn fn) {
 }  // namespace
 
 TEST_CASE("f32_upsample_expand matches the reference") {
-  for (Isa isa : test::vector_isas()) {
+  test::for_each_vector_isa([&](Isa isa) {
     const UpsampleApplyKernels k = upsample_apply_kernels(isa);
     for (Epilogue e : kEpilogues) {
       const size_t C = upsample_channels(e);
@@ -218,8 +215,7 @@ TEST_CASE("f32_upsample_expand matches the reference") {
         for (size_t in_w : {1, 2, 7, 17}) {
           for (size_t width : {1, 3, 4, 5, 7, 8, 9, 16, 23, 40}) {
             for (size_t pad : {0, 5}) {
-              const std::string isa_text = isa_name(isa), epilogue = epilogue_name(e);
-              CAPTURE(isa_text);
+              const std::string epilogue = epilogue_name(e);
               CAPTURE(epilogue);
               CAPTURE(stride);
               CAPTURE(in_w);
@@ -242,13 +238,13 @@ TEST_CASE("f32_upsample_expand matches the reference") {
         }
       }
     }
-  }
+  });
 }
 
 // The vector paths against the scalar reference: the coarse epilogue fuses nothing on either
 // side, so equal bit for bit; the guided one fuses as the vector resize does, so within rounding.
 TEST_CASE("upsample-and-apply rows match the reference over shapes, sources and channel orders") {
-  for (Isa isa : test::vector_isas()) {
+  test::for_each_vector_isa([&](Isa isa) {
     const UpsampleApplyKernels k = upsample_apply_kernels(isa), r = upsample_apply_kernels(Isa::scalar);
     for (Epilogue e : kEpilogues) {
       for_each_case(isa, e, [&](const Shape& s, const ResizeParams& p, From from, bool bgr) {
@@ -266,7 +262,7 @@ TEST_CASE("upsample-and-apply rows match the reference over shapes, sources and 
         check_consistent(want, s.out_h * s.out_w, bgr);
       });
     }
-  }
+  });
 }
 
 TEST_CASE("upsample-and-apply rows equal resizing then the formula, bit for bit") {

@@ -171,7 +171,7 @@ TEST_CASE("winograd reference convolution matches the direct reference") {
 }
 
 TEST_CASE("f32_winograd_input matches the reference and zero-fills the padding lanes") {
-  for (Isa isa : test::vector_isas()) {
+  test::for_each_vector_isa([&](Isa isa) {
     const WinogradKernels k = winograd_kernels(isa);
     for (auto [h, w] : {std::pair<size_t, size_t>{1, 1}, {3, 2}, {5, 7}, {9, 4}, {8, 8}, {2, 17}})
       for (size_t cin : {1, 3, 8, 16, 17, 35, 64}) {
@@ -191,16 +191,15 @@ TEST_CASE("f32_winograd_input matches the reference and zero-fills the padding l
           test::check_close(got, laid_out(canonical(got, n, cin, k.lanes), n, cin, k.lanes), 0, 0);
         }
       }
-  }
+  });
 }
 
 TEST_CASE("f32_winograd_gemm matches the reference") {
-  for (Isa isa : test::vector_isas()) {
+  test::for_each_vector_isa([&](Isa isa) {
     const WinogradKernels k = winograd_kernels(isa);
     for (size_t tiles : {1, 5, 12, 13, 30})
       for (size_t cin : {1, 3, 16, 17, 35, 171})
         for (size_t cout : {1, 8, 9, 12, 16, 20, 28, 33, 40, 41, 64}) {
-          CAPTURE(isa_name(isa));
           CAPTURE(tiles);
           CAPTURE(cin);
           CAPTURE(cout);
@@ -217,11 +216,11 @@ TEST_CASE("f32_winograd_gemm matches the reference") {
           k.f32_winograd_gemm(p, tiles, laid_out(v, tiles, cin, k.lanes).data(), packed.data(), got.data());
           test::check_close(canonical(got, tiles, cout, k.lanes), want, 1e-5f * std::max(1.0f, magnitude(want)), 0);
         }
-  }
+  });
 }
 
 TEST_CASE("f32_winograd_output matches the reference and writes only its tiles") {
-  for (Isa isa : test::vector_isas()) {
+  test::for_each_vector_isa([&](Isa isa) {
     const WinogradKernels k = winograd_kernels(isa);
     size_t i = 0;
     for (auto [h, w] : {std::pair<size_t, size_t>{1, 1}, {3, 2}, {5, 7}, {9, 4}, {8, 8}, {2, 17}})
@@ -241,13 +240,13 @@ TEST_CASE("f32_winograd_output matches the reference and writes only its tiles")
           test::check_close(got, want, 1e-5f * std::max(1.0f, magnitude(want)), 1e-5f);
         }
       }
-  }
+  });
 }
 
 TEST_CASE("winograd convolution matches the direct reference over sizes and channel counts") {
   float worst = 0;
   const std::pair<size_t, size_t> sizes[] = {{1, 1}, {1, 5}, {3, 1}, {2, 2}, {5, 7}, {7, 3}, {9, 13}, {12, 8}, {6, 21}};
-  for (Isa isa : test::vector_isas()) {
+  test::for_each_vector_isa([&](Isa isa) {
     size_t i = 0;
     for (size_t cin : {1, 3, 8, 16, 17, 35, 64})
       for (size_t cout : {1, 3, 8, 12, 16, 17, 28, 35, 64}) {
@@ -256,13 +255,13 @@ TEST_CASE("winograd convolution matches the direct reference over sizes and chan
         worst = std::max(worst, check_against_direct(isa, s, 12 * (1 + i % 3)));
         ++i;
       }
-  }
+  });
   MESSAGE("largest error / pre-activation magnitude: " << worst);
 }
 
 TEST_CASE("winograd convolution matches the direct reference at RVM and BGMv2 channel counts") {
   float worst = 0;
-  for (Isa isa : test::vector_isas()) {
+  test::for_each_vector_isa([&](Isa isa) {
     // Decoder convs (cout halves), ConvGRU convs on slices of [a | h | b | r·h], BGMv2 decoder.
     const Shape shapes[] = {
         {9, 15, 171, 40, 0, 0, Act::relu},      {10, 11, 107, 20, 0, 0, Act::relu},
@@ -273,7 +272,7 @@ TEST_CASE("winograd convolution matches the direct reference at RVM and BGMv2 ch
         {9, 9, 152, 64, 0, 0, Act::relu},       {11, 13, 54, 37, 0, 0, Act::none},
     };
     for (const Shape& s : shapes) worst = std::max(worst, check_against_direct(isa, s, 24));
-  }
+  });
   MESSAGE("largest error / pre-activation magnitude: " << worst);
 }
 
