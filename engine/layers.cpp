@@ -109,8 +109,8 @@ DenseConv::DenseConv(int cin, int cout, int kernel, int stride, int dilation, in
     return;
   }
   const auto& c = conv();
-  packed_.resize(c.f32_conv_kxk_packed_size(co, ci, static_cast<size_t>(kernel)));
-  c.pack_f32_conv_kxk(co, ci, static_cast<size_t>(kernel), weights.data(), b.data(), packed_.data());
+  packed_.resize(c.f32_conv_kxk_packed_size(ci, co, static_cast<size_t>(kernel)));
+  c.pack_f32_conv_kxk(ci, co, static_cast<size_t>(kernel), weights.data(), b.data(), packed_.data());
 }
 
 void DenseConv::run(const View& in, const View& out) const {

@@ -61,8 +61,8 @@ struct Fixture {
     p.out_h = size_t(out_h), p.out_w = size_t(out_w), p.cout = size_t(c.cout), p.kernel = size_t(c.kernel);
     p.stride = size_t(c.stride), p.dilation = size_t(c.dilation), p.pad_top = p.pad_left = size_t(c.pad);
     p.in_stride = in.stride, p.out_stride = size_t(c.cout), p.act = c.act;
-    std::vector<float> packed(ref::f32_conv_kxk_packed_size(p.cout, p.cin, p.kernel));
-    ref::pack_f32_conv_kxk(p.cout, p.cin, p.kernel, weights.data(), bias.data(), packed.data());
+    std::vector<float> packed(ref::f32_conv_kxk_packed_size(p.cin, p.cout, p.kernel));
+    ref::pack_f32_conv_kxk(p.cin, p.cout, p.kernel, weights.data(), bias.data(), packed.data());
     want.resize(size_t(out_h * out_w * c.cout));
     ref::f32_conv_kxk(p, in.data, packed.data(), want.data(), 0, p.out_h);
     std::vector<float> linear(want.size());

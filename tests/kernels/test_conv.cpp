@@ -49,8 +49,8 @@ struct Packed {
   Packed(const ConvKernels& kern, const Shape& s, uint32_t seed) {
     const auto weights = test::random_floats(s.cout * s.cin * s.k * s.k, seed, -1.0f, 1.0f);
     const auto bias = test::random_floats(s.cout, seed + 1);
-    w.resize(kern.f32_conv_kxk_packed_size(s.cout, s.cin, s.k));
-    kern.pack_f32_conv_kxk(s.cout, s.cin, s.k, weights.data(), s.bias ? bias.data() : nullptr, w.data());
+    w.resize(kern.f32_conv_kxk_packed_size(s.cin, s.cout, s.k));
+    kern.pack_f32_conv_kxk(s.cin, s.cout, s.k, weights.data(), s.bias ? bias.data() : nullptr, w.data());
   }
 };
 
@@ -88,8 +88,8 @@ TEST_CASE("conv reference matches a hand-computed 3x3 pad 1 convolution") {
   const float in[] = {1, 2, 3, 4};
   float w[2 * 9] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 2, 0, 0, 0, 0};
   const float bias[] = {0.5f, -1.0f};
-  std::vector<float> packed(ref::f32_conv_kxk_packed_size(2, 1, 3));
-  ref::pack_f32_conv_kxk(2, 1, 3, w, bias, packed.data());
+  std::vector<float> packed(ref::f32_conv_kxk_packed_size(1, 2, 3));
+  ref::pack_f32_conv_kxk(1, 2, 3, w, bias, packed.data());
   ConvParams p{};
   p.in_h = p.in_w = p.out_h = p.out_w = 2, p.cin = 1, p.cout = 2, p.kernel = 3, p.pad_top = p.pad_left = 1;
   p.in_stride = 1, p.out_stride = 2;

@@ -114,8 +114,8 @@ float check_against_direct(Isa isa, const Shape& s, size_t block, float toleranc
   ConvParams c{};
   c.in_h = c.out_h = s.h, c.in_w = c.out_w = s.w, c.cin = s.cin, c.cout = s.cout, c.kernel = 3;
   c.pad_top = c.pad_left = 1, c.in_stride = p.in_stride, c.out_stride = p.out_stride, c.act = s.act;
-  std::vector<float> direct(ref::f32_conv_kxk_packed_size(s.cout, s.cin, 3));
-  ref::pack_f32_conv_kxk(s.cout, s.cin, 3, weights.data(), bias.data(), direct.data());
+  std::vector<float> direct(ref::f32_conv_kxk_packed_size(s.cin, s.cout, 3));
+  ref::pack_f32_conv_kxk(s.cin, s.cout, 3, weights.data(), bias.data(), direct.data());
   auto want = test::poisoned(s.h * s.w * p.out_stride), got = want;
   const size_t out_offset = s.out_gap / 2;
   ref::f32_conv_kxk(c, in.data() + s.in_gap / 2, direct.data(), want.data() + out_offset, 0, s.h);
