@@ -109,38 +109,15 @@ DenseConv::DenseConv(int cin, int cout, int kernel, int stride, int dilation, in
     return;
   }
   const auto& c = conv();
-  packed_.resize(c.f32_conv_kxk_packed_size(co, ci, static_cast<size_t>(kernel)));
-  c.pack_f32_conv_kxk(co, ci, static_cast<size_t>(kernel), weights.data(), b.data(), packed_.data());
+  packed_.resize(c.f32_conv_kxk_packed_size(ci, co, static_cast<size_t>(kernel)));
+  c.pack_f32_conv_kxk(ci, co, static_cast<size_t>(kernel), weights.data(), b.data(), packed_.data());
 }
 
 void DenseConv::run(const View& in, const View& out) const {
-  winograd_ ? run_winograd(in, {&out, 1}, true) : run_direct(in, out, true);
+  winograd_ ? run_winograd(in, out) : run_direct(in, out);
 }
 
-void DenseConv::run(const View& in, const View& first, const View& second) const {
-  if (winograd_) {
-    const View outs[] = {first, second};
-    run_winograd(in, outs, true);
-    return;
-  }
-  // The direct kernel writes one channel range: a scratch output, copied to the two views.
-  Tensor all;
-  all.reshape(first.h, first.w, cout_);
-  run_direct(in, all.view(), true);
-  const auto n1 = static_cast<size_t>(first.channels), n2 = static_cast<size_t>(second.channels);
-  for_pixels(all.view().pixels(), n1 + n2, [&](size_t i) {
-    const float* src = all.view().pixel(i);
-    std::copy_n(src, n1, first.pixel(i));
-    std::copy_n(src + n1, n2, second.pixel(i));
-  });
-}
-
-void DenseConv::run_serial(const View& in, const View& out) const {
-  winograd_ ? run_winograd(in, {&out, 1}, false) : run_direct(in, out, false);
-}
-
-void DenseConv::run_winograd(const View& in, std::span<const View> outs, bool parallel) const {
-  const View& out = outs.front();
+void DenseConv::run_winograd(const View& in, const View& out) const {
   WinogradParams p;
   p.h = static_cast<size_t>(out.h);
   p.w = static_cast<size_t>(out.w);
@@ -160,22 +137,14 @@ void DenseConv::run_winograd(const View& in, std::span<const View> outs, bool pa
       const size_t t0 = i * block, n = std::min(block, tiles - t0);
       k.f32_winograd_input(p, in.data, t0, n, v);
       k.f32_winograd_gemm(p, n, v, packed_.data(), m);
-      size_t c0 = 0;
-      for (const View& o : outs) {
-        const auto channels = static_cast<size_t>(o.channels);
-        k.f32_winograd_output_channels(p, m, bias_.data(), t0, n, c0, channels, o.data, o.stride);
-        c0 += channels;
-      }
+      k.f32_winograd_output(p, m, bias_.data(), t0, n, out.data);
     }
   };
   const size_t count = (tiles + block - 1) / block;
-  if (parallel)
-    parallel_ranges(count, grain_for(block * kWinogradPoints * p.cin * p.cout), blocks);
-  else
-    blocks(0, count);
+  parallel_ranges(count, grain_for(block * kWinogradPoints * p.cin * p.cout), blocks);
 }
 
-void DenseConv::run_direct(const View& in, const View& out, bool parallel) const {
+void DenseConv::run_direct(const View& in, const View& out) const {
   ConvParams p;
   p.in_h = static_cast<size_t>(in.h);
   p.in_w = static_cast<size_t>(in.w);
@@ -191,10 +160,6 @@ void DenseConv::run_direct(const View& in, const View& out, bool parallel) const
   p.out_stride = out.stride;
   p.act = act_;
   const auto& c = conv();
-  if (!parallel) {
-    c.f32_conv_kxk(p, in.data, packed_.data(), out.data, 0, p.out_h);
-    return;
-  }
   const size_t row_work = p.out_w * p.cout * p.cin * p.kernel * p.kernel;
   parallel_ranges(p.out_h, grain_for(row_work),
                   [&](size_t b, size_t e) { c.f32_conv_kxk(p, in.data, packed_.data(), out.data, b, e); });

@@ -60,11 +60,6 @@ class DenseConv {
             std::span<const float> bias, Act act);
   // out's size must be conv_output_size of in's.
   void run(const View& in, const View& out) const;
-  // The same with output channels [0, first.channels) going to first and the rest to second
-  // (first.channels + second.channels = cout): one convolution feeding two views.
-  void run(const View& in, const View& first, const View& second) const;
-  // The same on the calling thread only, for work the caller already spreads over threads.
-  void run_serial(const View& in, const View& out) const;
   int cin() const { return cin_; }
   int cout() const { return cout_; }
   int kernel() const { return kernel_; }
@@ -78,9 +73,8 @@ class DenseConv {
   // Winograd keeps the bias apart; the direct kernel packs it with the weights.
   std::vector<float> packed_, bias_;
 
-  void run_direct(const View& in, const View& out, bool parallel) const;
-  // outs: consecutive ranges of the output channels.
-  void run_winograd(const View& in, std::span<const View> outs, bool parallel) const;
+  void run_direct(const View& in, const View& out) const;
+  void run_winograd(const View& in, const View& out) const;
 };
 
 // Depthwise k×k convolution (groups = channels), k = 3 or 5.

@@ -26,11 +26,11 @@ struct ConvParams {
 
 struct ConvKernels {
   // Floats the packed weights of a [cout][cin][k][k] convolution take.
-  size_t (*f32_conv_kxk_packed_size)(size_t cout, size_t cin, size_t k);
+  size_t (*f32_conv_kxk_packed_size)(size_t cin, size_t cout, size_t k);
   // weights: ONNX [cout][cin][k][k]; bias: [cout], or null for none. Packed layout: output-channel
   // panels of conv_panel_width (NR, then narrower ones for the tail, zero-filled), each
   // [width bias][k·k][cin][width].
-  void (*pack_f32_conv_kxk)(size_t cout, size_t cin, size_t k, const float* weights, const float* bias,
+  void (*pack_f32_conv_kxk)(size_t cin, size_t cout, size_t k, const float* weights, const float* bias,
                             float* packed);
   // Output rows [y_begin, y_end) of act(conv(input) + bias).
   void (*f32_conv_kxk)(const ConvParams& p, const float* input, const float* packed, float* output,
@@ -39,8 +39,8 @@ struct ConvKernels {
 
 namespace ref {
 // The reference uses panels of one output channel: [bias][k·k][cin] per channel.
-size_t f32_conv_kxk_packed_size(size_t cout, size_t cin, size_t k);
-void pack_f32_conv_kxk(size_t cout, size_t cin, size_t k, const float* weights, const float* bias, float* packed);
+size_t f32_conv_kxk_packed_size(size_t cin, size_t cout, size_t k);
+void pack_f32_conv_kxk(size_t cin, size_t cout, size_t k, const float* weights, const float* bias, float* packed);
 void f32_conv_kxk(const ConvParams& p, const float* input, const float* packed, float* output, size_t y_begin,
                   size_t y_end);
 }  // namespace ref
@@ -54,8 +54,8 @@ static inline size_t conv_panel_width(size_t nr, size_t n) {
 }
 
 // Packing shared by every table, panel widths from conv_panel_width.
-size_t conv_panels_size(size_t nr, size_t cout, size_t cin, size_t k);
-void pack_conv_panels(size_t nr, size_t cout, size_t cin, size_t k, const float* weights, const float* bias,
+size_t conv_panels_size(size_t nr, size_t cin, size_t cout, size_t k);
+void pack_conv_panels(size_t nr, size_t cin, size_t cout, size_t k, const float* weights, const float* bias,
                       float* packed);
 
 template <class Arch>

@@ -4,13 +4,13 @@
 
 namespace matte {
 
-size_t conv_panels_size(size_t nr, size_t cout, size_t cin, size_t k) {
+size_t conv_panels_size(size_t nr, size_t cin, size_t cout, size_t k) {
   size_t floats = 0;
   for (size_t c0 = 0, w = 0; c0 < cout; c0 += w) floats += (w = conv_panel_width(nr, cout - c0));
   return floats * (1 + k * k * cin);
 }
 
-void pack_conv_panels(size_t nr, size_t cout, size_t cin, size_t k, const float* weights, const float* bias,
+void pack_conv_panels(size_t nr, size_t cin, size_t cout, size_t k, const float* weights, const float* bias,
                       float* packed) {
   const size_t taps = k * k;
   for (size_t c0 = 0, width = 0; c0 < cout; c0 += width) {
@@ -30,10 +30,10 @@ void pack_conv_panels(size_t nr, size_t cout, size_t cin, size_t k, const float*
 
 namespace ref {
 
-size_t f32_conv_kxk_packed_size(size_t cout, size_t cin, size_t k) { return conv_panels_size(1, cout, cin, k); }
+size_t f32_conv_kxk_packed_size(size_t cin, size_t cout, size_t k) { return conv_panels_size(1, cin, cout, k); }
 
-void pack_f32_conv_kxk(size_t cout, size_t cin, size_t k, const float* weights, const float* bias, float* packed) {
-  pack_conv_panels(1, cout, cin, k, weights, bias, packed);
+void pack_f32_conv_kxk(size_t cin, size_t cout, size_t k, const float* weights, const float* bias, float* packed) {
+  pack_conv_panels(1, cin, cout, k, weights, bias, packed);
 }
 
 void f32_conv_kxk(const ConvParams& p, const float* input, const float* packed, float* output, size_t y_begin,
@@ -67,7 +67,11 @@ void f32_conv_kxk(const ConvParams& p, const float* input, const float* packed, 
 ConvKernels conv_kernels(Isa isa) {
   return select_table(
       isa,
-      [] { return ConvKernels{ref::f32_conv_kxk_packed_size, ref::pack_f32_conv_kxk, ref::f32_conv_kxk}; },
+      [] {
+        return ConvKernels{.f32_conv_kxk_packed_size = ref::f32_conv_kxk_packed_size,
+                           .pack_f32_conv_kxk = ref::pack_f32_conv_kxk,
+                           .f32_conv_kxk = ref::f32_conv_kxk};
+      },
       [](auto arch) { return conv_table<decltype(arch)>(); });
 }
 

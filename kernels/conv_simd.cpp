@@ -182,20 +182,22 @@ void f32_conv_kxk(const ConvParams& p, const float* input, const float* packed, 
 }
 
 template <class Arch>
-size_t f32_conv_kxk_packed_size(size_t cout, size_t cin, size_t k) {
-  return conv_panels_size(ConvTile<Arch>::nr, cout, cin, k);
+size_t f32_conv_kxk_packed_size(size_t cin, size_t cout, size_t k) {
+  return conv_panels_size(ConvTile<Arch>::nr, cin, cout, k);
 }
 
 template <class Arch>
-void pack_f32_conv_kxk(size_t cout, size_t cin, size_t k, const float* weights, const float* bias, float* packed) {
-  pack_conv_panels(ConvTile<Arch>::nr, cout, cin, k, weights, bias, packed);
+void pack_f32_conv_kxk(size_t cin, size_t cout, size_t k, const float* weights, const float* bias, float* packed) {
+  pack_conv_panels(ConvTile<Arch>::nr, cin, cout, k, weights, bias, packed);
 }
 
 }  // namespace simd
 
 template <class Arch>
 ConvKernels conv_table() {
-  return {simd::f32_conv_kxk_packed_size<Arch>, simd::pack_f32_conv_kxk<Arch>, simd::f32_conv_kxk<Arch>};
+  return {.f32_conv_kxk_packed_size = simd::f32_conv_kxk_packed_size<Arch>,
+          .pack_f32_conv_kxk = simd::pack_f32_conv_kxk<Arch>,
+          .f32_conv_kxk = simd::f32_conv_kxk<Arch>};
 }
 
 template ConvKernels conv_table<MATTE_ARCH>();

@@ -90,7 +90,10 @@ void f32_dgf_coeffs(const DgfCoeffsParams& p, const float* packed, float*, size_
 
 DgfCoeffsKernels dgf_coeffs_kernels(Isa isa) {
   return select_table(
-      isa, [] { return DgfCoeffsKernels{ref::f32_dgf_coeffs}; },
+      isa,
+      [] {
+        return DgfCoeffsKernels{.f32_dgf_coeffs = ref::f32_dgf_coeffs};
+      },
       [](auto arch) { return dgf_coeffs_table<decltype(arch)>(); });
 }
 

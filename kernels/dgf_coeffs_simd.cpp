@@ -12,6 +12,8 @@
 #include <algorithm>
 
 #include "kernels/dgf_coeffs.h"
+#include "kernels/isa_traits.hpp"
+#include "kernels/simd_lanes.hpp"
 
 namespace matte {
 
@@ -21,7 +23,7 @@ namespace {
 
 // Accumulators one block of outputs keeps in registers: 16 of AVX-512's 32, 8 of AVX2's 16.
 template <class B>
-constexpr size_t kOutBlock = B::size == 16 ? 16 : 8;
+constexpr size_t kOutBlock = BatchIsa<B>::vector_registers / 2;
 
 // out = act(in·W + bias) for the packed [cin][cout] W and its bias, summed over cin in order.
 template <class B, size_t Cin, size_t Cout, bool Relu>
@@ -36,25 +38,6 @@ void conv(const B* in, const float* packed, B* out) {
     // ReLU as std::max(x, 0) (x unless x < 0); xsimd::max would also trip GCC bug 105593.
     for (size_t o = 0; o < block; ++o)
       out[o0 + o] = Relu ? xsimd::select(acc[o] < B(0.0f), B(0.0f), acc[o]) : acc[o];
-  }
-}
-
-// out[i] lane j = rows[j] lane i.
-[[gnu::always_inline]] inline void transpose8x8(const __m256* rows, __m256* out) {
-  __m256 t[8], u[8];
-  for (size_t j = 0; j < 8; j += 2) {
-    t[j] = _mm256_unpacklo_ps(rows[j], rows[j + 1]);
-    t[j + 1] = _mm256_unpackhi_ps(rows[j], rows[j + 1]);
-  }
-  for (size_t j = 0; j < 8; j += 4) {
-    u[j] = _mm256_shuffle_ps(t[j], t[j + 2], _MM_SHUFFLE(1, 0, 1, 0));
-    u[j + 1] = _mm256_shuffle_ps(t[j], t[j + 2], _MM_SHUFFLE(3, 2, 3, 2));
-    u[j + 2] = _mm256_shuffle_ps(t[j + 1], t[j + 3], _MM_SHUFFLE(1, 0, 1, 0));
-    u[j + 3] = _mm256_shuffle_ps(t[j + 1], t[j + 3], _MM_SHUFFLE(3, 2, 3, 2));
-  }
-  for (size_t c = 0; c < 4; ++c) {
-    out[c] = _mm256_permute2f128_ps(u[c], u[c + 4], 0x20);
-    out[c + 4] = _mm256_permute2f128_ps(u[c], u[c + 4], 0x31);
   }
 }
 
@@ -226,7 +209,7 @@ void f32_dgf_coeffs(const DgfCoeffsParams& p, const float* packed, float* scratc
 
 template <class Arch>
 DgfCoeffsKernels dgf_coeffs_table() {
-  return {simd::f32_dgf_coeffs<Arch>};
+  return {.f32_dgf_coeffs = simd::f32_dgf_coeffs<Arch>};
 }
 
 template DgfCoeffsKernels dgf_coeffs_table<MATTE_ARCH>();

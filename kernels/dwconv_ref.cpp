@@ -53,7 +53,11 @@ void f32_dwconv_5x5(const DwConvParams& p, const float* input, const float* pack
 
 DwConvKernels dwconv_kernels(Isa isa) {
   return select_table(
-      isa, [] { return DwConvKernels{ref::f32_dwconv_3x3, ref::f32_dwconv_5x5}; },
+      isa,
+      [] {
+        return DwConvKernels{.f32_dwconv_3x3 = ref::f32_dwconv_3x3,
+                             .f32_dwconv_5x5 = ref::f32_dwconv_5x5};
+      },
       [](auto arch) { return dwconv_table<decltype(arch)>(); });
 }
 

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "kernels/dwconv.h"
+#include "kernels/isa_traits.hpp"
 #include "kernels/simd_act.hpp"
 
 namespace matte {
@@ -19,30 +20,12 @@ namespace matte {
 namespace simd::inline MATTE_ISA_NAMESPACE {
 namespace {
 
-// Channel tails step down to narrower vectors before going scalar: network channel counts are
-// multiples of 8 but often not of 16, and the box filter has 4 channels.
-template <class Arch>
-struct Narrower {
-  using type = void;
-};
-template <>
-struct Narrower<Avx512Arch> {
-  using type = Avx2Arch;
-};
-template <>
-struct Narrower<Avx2Arch> {
-  using type = xsimd::sse4_2;  // xsimd 8 has no fma3<sse4_2> registers once AVX is on
-};
-
-#ifdef __AVX512F__
-constexpr size_t kVectorRegisters = 32;
-#else
-constexpr size_t kVectorRegisters = 16;
-#endif
+// Channel tails step down to narrower vectors before going scalar (IsaTraits::Narrower): network
+// channel counts are multiples of 8 but often not of 16, and the box filter has 4 channels.
 
 // Pixels per group: K·K weights, N accumulators and an input vector fit the register file.
 template <size_t K>
-constexpr size_t kGroup = K == 3 && kVectorRegisters == 32 ? 8 : 4;
+constexpr size_t kGroup = K == 3 && IsaTraits<MATTE_ARCH>::vector_registers == 32 ? 8 : 4;
 
 // V is a batch or a plain float (last channels).
 template <class V>
@@ -190,7 +173,7 @@ template <class Arch, size_t K>
 void row_channels(const Row<K>& r, size_t c) {
   using B = xsimd::batch<float, Arch>;
   for (; c + B::size <= r.p->channels; c += B::size) row_block_any<B, K>(r, c);
-  using N = typename Narrower<Arch>::type;
+  using N = typename IsaTraits<Arch>::Narrower;
   if constexpr (std::is_void_v<N>) {
     for (; c < r.p->channels; ++c) row_block_any<float, K>(r, c);
   } else {
@@ -228,7 +211,8 @@ void f32_dwconv(const DwConvParams& p, const float* input, const float* packed_w
 
 template <class Arch>
 DwConvKernels dwconv_table() {
-  return {simd::f32_dwconv<Arch, 3>, simd::f32_dwconv<Arch, 5>};
+  return {.f32_dwconv_3x3 = simd::f32_dwconv<Arch, 3>,
+          .f32_dwconv_5x5 = simd::f32_dwconv<Arch, 5>};
 }
 
 template DwConvKernels dwconv_table<MATTE_ARCH>();

@@ -22,7 +22,8 @@ struct EltwiseKernels {
   void (*f32_vmuladd)(size_t n, const float* a, const float* b, const float* c, float* y);
   // y = a·x + b with scalars a, b
   void (*f32_vaffine)(size_t n, const float* x, float* y, float a, float b);
-  // ConvGRU state update y = (1 − z)·h + z·c
+  // ConvGRU state update y = (1 − z)·h + z·c, each product rounded before the sum, as the scalar
+  // formula and ONNX Runtime's Sub, Mul, Mul, Add compute it (so every ISA gives the same bits).
   void (*f32_vgru_update)(size_t n, const float* z, const float* h, const float* c, float* y);
   // Mean over the channels of each of n NHWC pixels: y[i·y_stride] = Σ_c x[i·x_stride + c] / channels.
   void (*f32_channel_mean)(size_t n, size_t channels, const float* x, size_t x_stride, float* y, size_t y_stride);

@@ -50,9 +50,18 @@ void f32_channel_mean(size_t n, size_t channels, const float* x, size_t x_stride
 
 EltwiseKernels eltwise_kernels(Isa isa) {
   return select_table(
-      isa, [] { return EltwiseKernels{ref::f32_vunary,  ref::f32_vclamp,      ref::f32_vadd,
-                              ref::f32_vsub,    ref::f32_vmul,        ref::f32_vmuladd,
-                              ref::f32_vaffine, ref::f32_vgru_update, ref::f32_channel_mean}; },
+      isa,
+      [] {
+        return EltwiseKernels{.f32_vunary = ref::f32_vunary,
+                              .f32_vclamp = ref::f32_vclamp,
+                              .f32_vadd = ref::f32_vadd,
+                              .f32_vsub = ref::f32_vsub,
+                              .f32_vmul = ref::f32_vmul,
+                              .f32_vmuladd = ref::f32_vmuladd,
+                              .f32_vaffine = ref::f32_vaffine,
+                              .f32_vgru_update = ref::f32_vgru_update,
+                              .f32_channel_mean = ref::f32_channel_mean};
+      },
       [](auto arch) { return eltwise_table<decltype(arch)>(); });
 }
 

@@ -1,9 +1,14 @@
 // Built once per ISA (MATTE_ARCH); the templates are identical in every build, only the
-// explicit instantiation at the end differs.
+// explicit instantiation at the end differs. Built with -ffp-contract=off (kernels/CMakeLists.txt)
+// so that f32_vgru_update rounds each product as the scalar formula does; the kernels meant to
+// fuse say so with fused().
 #include <algorithm>
+#include <cmath>
 #include <immintrin.h>
+#include <type_traits>
 
 #include "kernels/eltwise.h"
+#include "kernels/isa_traits.hpp"
 #include "kernels/simd_act.hpp"
 
 namespace matte {
@@ -40,6 +45,15 @@ inline void vmap(size_t n, float* y, Op op, const In*... in) {
   for (; i < n; ++i) y[i] = op(in[i]...);
 }
 
+// a·b + c rounded once, on vectors and on the scalar tail alike. Not xsimd::fma: for AVX-512 it is
+// a·b + c left to the compiler to contract, which this file turns off.
+template <class T>
+T fused(T a, T b, T c) {
+  if constexpr (std::is_same_v<T, float>) return std::fma(a, b, c);
+  else if constexpr (BatchIsa<T>::avx512) return _mm512_fmadd_ps(a, b, c);
+  else return _mm256_fmadd_ps(a, b, c);
+}
+
 template <class Arch>
 void f32_vadd(size_t n, const float* a, const float* b, float* y) {
   vmap<Arch>(n, y, [](auto u, auto v) { return u + v; }, a, b);
@@ -57,18 +71,17 @@ void f32_vmul(size_t n, const float* a, const float* b, float* y) {
 
 template <class Arch>
 void f32_vmuladd(size_t n, const float* a, const float* b, const float* c, float* y) {
-  vmap<Arch>(n, y, [](auto u, auto v, auto w) { return xsimd::fma(u, v, w); }, a, b, c);
+  vmap<Arch>(n, y, [](auto u, auto v, auto w) { return fused(u, v, w); }, a, b, c);
 }
 
 template <class Arch>
 void f32_vaffine(size_t n, const float* x, float* y, float a, float b) {
-  vmap<Arch>(n, y, [a, b](auto v) { return xsimd::fma(decltype(v)(a), v, decltype(v)(b)); }, x);
+  vmap<Arch>(n, y, [a, b](auto v) { return fused(decltype(v)(a), v, decltype(v)(b)); }, x);
 }
 
 template <class Arch>
 void f32_vgru_update(size_t n, const float* z, const float* h, const float* c, float* y) {
-  vmap<Arch>(
-      n, y, [](auto zz, auto hh, auto cc) { return xsimd::fma(zz, cc, (decltype(zz)(1.0f) - zz) * hh); }, z, h, c);
+  vmap<Arch>(n, y, [](auto zz, auto hh, auto cc) { return (decltype(zz)(1.0f) - zz) * hh + zz * cc; }, z, h, c);
 }
 
 // Packed RGB (3 channels, stride 3) is the guided filter's case: 8 pixels come in as 3 vectors
@@ -111,9 +124,15 @@ void f32_channel_mean(size_t n, size_t channels, const float* x, size_t x_stride
 
 template <class Arch>
 EltwiseKernels eltwise_table() {
-  return {simd::f32_vunary<Arch>,  simd::f32_vclamp<Arch>,      simd::f32_vadd<Arch>,
-          simd::f32_vsub<Arch>,    simd::f32_vmul<Arch>,        simd::f32_vmuladd<Arch>,
-          simd::f32_vaffine<Arch>, simd::f32_vgru_update<Arch>, simd::f32_channel_mean<Arch>};
+  return {.f32_vunary = simd::f32_vunary<Arch>,
+          .f32_vclamp = simd::f32_vclamp<Arch>,
+          .f32_vadd = simd::f32_vadd<Arch>,
+          .f32_vsub = simd::f32_vsub<Arch>,
+          .f32_vmul = simd::f32_vmul<Arch>,
+          .f32_vmuladd = simd::f32_vmuladd<Arch>,
+          .f32_vaffine = simd::f32_vaffine<Arch>,
+          .f32_vgru_update = simd::f32_vgru_update<Arch>,
+          .f32_channel_mean = simd::f32_channel_mean<Arch>};
 }
 
 template EltwiseKernels eltwise_table<MATTE_ARCH>();

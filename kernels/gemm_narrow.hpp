@@ -42,7 +42,7 @@ void narrow_pack(size_t cin, size_t cout, const float* w, float* packed) {
 template <size_t J, class B>
 B spread(B x) {
   constexpr int kPick = static_cast<int>(J * 0x55);
-  if constexpr (B::size == 16)
+  if constexpr (BatchIsa<B>::avx512)
     return _mm512_permute_ps(x, kPick);
   else
     return _mm256_permute_ps(x, kPick);
@@ -51,7 +51,7 @@ B spread(B x) {
 // Sums each of 4 pixels' G groups: lanes 4q..4q+3 of sum[q / G] hold pixel q's 4 outputs.
 template <class B>
 void reduce_groups(const B* acc, B* sum) {
-  if constexpr (B::size == 16) {
+  if constexpr (BatchIsa<B>::avx512) {
     const auto pairs = [](__m512 a, __m512 b) {
       return _mm512_add_ps(_mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(2, 0, 2, 0)),
                            _mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
@@ -67,7 +67,7 @@ void reduce_groups(const B* acc, B* sum) {
 // Lanes 4g..4g+3.
 template <size_t G, class B>
 __m128 group_lanes(B x) {
-  if constexpr (B::size == 16)
+  if constexpr (BatchIsa<B>::avx512)
     return _mm512_extractf32x4_ps(x, G);
   else
     return _mm256_extractf128_ps(x, G);

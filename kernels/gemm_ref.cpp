@@ -45,7 +45,13 @@ size_t f32_fma_peak(size_t iterations, float* sink) {
 GemmKernels gemm_kernels(Isa isa) {
   return select_table(
       isa,
-      [] { return GemmKernels{1, ref::f32_gemm_packed_size, ref::f32_gemm_pack, ref::f32_gemm, ref::f32_fma_peak}; },
+      [] {
+        return GemmKernels{.tile_pixels = 1,
+                           .f32_gemm_packed_size = ref::f32_gemm_packed_size,
+                           .f32_gemm_pack = ref::f32_gemm_pack,
+                           .f32_gemm = ref::f32_gemm,
+                           .f32_fma_peak = ref::f32_fma_peak};
+      },
       [](auto arch) { return gemm_table<decltype(arch)>(); });
 }
 

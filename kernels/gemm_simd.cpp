@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "kernels/gemm.h"
+#include "kernels/isa_traits.hpp"
 #include "kernels/gemm_narrow.hpp"
 #include "kernels/simd_act.hpp"
 #include "kernels/simd_lanes.hpp"
@@ -22,7 +23,7 @@ namespace simd::inline MATTE_ISA_NAMESPACE {
 // Micro-tile rows: MR×2 accumulators plus two weight vectors and a broadcast fit the register file
 // (32 zmm / 16 ymm).
 template <class Arch>
-constexpr size_t kGemmMr = std::is_same_v<Arch, Avx512Arch> ? 12 : 6;
+constexpr size_t kGemmMr = IsaTraits<Arch>::avx512 ? 12 : 6;
 // Cin block: a kc×NR weight slice (32 KiB on AVX-512) is reused by every pixel tile of a block.
 constexpr size_t kGemmKc = 256;
 // Pixel block: mc×kc input floats (256 KiB) stay in L2 while every panel sweeps over them.
@@ -203,8 +204,11 @@ size_t f32_fma_peak(size_t iterations, float* sink) {
 
 template <class Arch>
 GemmKernels gemm_table() {
-  return {std::lcm(simd::kGemmMr<Arch>, simd::kNarrowPixels), simd::f32_gemm_packed_size<Arch>,
-          simd::f32_gemm_pack<Arch>, simd::f32_gemm<Arch>, simd::f32_fma_peak<Arch>};
+  return {.tile_pixels = std::lcm(simd::kGemmMr<Arch>, simd::kNarrowPixels),
+          .f32_gemm_packed_size = simd::f32_gemm_packed_size<Arch>,
+          .f32_gemm_pack = simd::f32_gemm_pack<Arch>,
+          .f32_gemm = simd::f32_gemm<Arch>,
+          .f32_fma_peak = simd::f32_fma_peak<Arch>};
 }
 
 template GemmKernels gemm_table<MATTE_ARCH>();

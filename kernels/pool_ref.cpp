@@ -69,7 +69,12 @@ void f32_maxpool_3x3s2(const PoolParams& p, const float* x, size_t x_stride, flo
 
 PoolKernels pool_kernels(Isa isa) {
   return select_table(
-      isa, [] { return PoolKernels{ref::f32_avgpool_2x2s2, ref::f32_global_avgpool, ref::f32_maxpool_3x3s2}; },
+      isa,
+      [] {
+        return PoolKernels{.f32_avgpool_2x2s2 = ref::f32_avgpool_2x2s2,
+                           .f32_global_avgpool = ref::f32_global_avgpool,
+                           .f32_maxpool_3x3s2 = ref::f32_maxpool_3x3s2};
+      },
       [](auto arch) { return pool_table<decltype(arch)>(); });
 }
 

@@ -104,7 +104,9 @@ void f32_maxpool_3x3s2(const PoolParams& p, const float* x, size_t x_stride, flo
 
 template <class Arch>
 PoolKernels pool_table() {
-  return {simd::f32_avgpool_2x2s2<Arch>, simd::f32_global_avgpool<Arch>, simd::f32_maxpool_3x3s2<Arch>};
+  return {.f32_avgpool_2x2s2 = simd::f32_avgpool_2x2s2<Arch>,
+          .f32_global_avgpool = simd::f32_global_avgpool<Arch>,
+          .f32_maxpool_3x3s2 = simd::f32_maxpool_3x3s2<Arch>};
 }
 
 template PoolKernels pool_table<MATTE_ARCH>();

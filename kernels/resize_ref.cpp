@@ -52,7 +52,11 @@ void u8_resize_bilinear(const ResizeParams& p, const U8Image& x, float* y, size_
 
 ResizeKernels resize_kernels(Isa isa) {
   return select_table(
-      isa, [] { return ResizeKernels{ref::f32_resize_bilinear, ref::u8_resize_bilinear}; },
+      isa,
+      [] {
+        return ResizeKernels{.f32_resize_bilinear = ref::f32_resize_bilinear,
+                             .u8_resize_bilinear = ref::u8_resize_bilinear};
+      },
       [](auto arch) { return resize_table<decltype(arch)>(); });
 }
 

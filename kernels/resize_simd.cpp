@@ -104,7 +104,8 @@ void u8_resize_bilinear(const ResizeParams& p, const U8Image& x, float* y, size_
 
 template <class Arch>
 ResizeKernels resize_table() {
-  return {simd::f32_resize_bilinear<Arch>, simd::u8_resize_bilinear<Arch>};
+  return {.f32_resize_bilinear = simd::f32_resize_bilinear<Arch>,
+          .u8_resize_bilinear = simd::u8_resize_bilinear<Arch>};
 }
 
 template ResizeKernels resize_table<MATTE_ARCH>();

@@ -13,6 +13,8 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "kernels/isa_traits.hpp"
+
 namespace matte::simd {
 namespace {
 
@@ -105,7 +107,7 @@ template <class Arch>
 xsimd::batch<float, Arch> load_n(const float* p, size_t n) {
   using B = xsimd::batch<float, Arch>;
   if (n == B::size) return B::load_unaligned(p);
-  if constexpr (B::size == 16) {
+  if constexpr (BatchIsa<B>::avx512) {
     return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p);
   } else {
     static_assert(B::size == 8);
@@ -118,7 +120,7 @@ void store_n(float* p, xsimd::batch<float, Arch> x, size_t n) {
   using B = xsimd::batch<float, Arch>;
   if (n == B::size) {
     x.store_unaligned(p);
-  } else if constexpr (B::size == 16) {
+  } else if constexpr (BatchIsa<B>::avx512) {
     _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), x);
   } else {
     static_assert(B::size == 8);
@@ -136,6 +138,25 @@ inline void store_n4(float* p, __m128 x, size_t n) {
     _mm_storeu_ps(p, x);
   else
     _mm_maskstore_ps(p, _mm256_castsi256_si128(avx_first_mask(n)), x);
+}
+
+// out[i] lane j = rows[j] lane i.
+[[gnu::always_inline]] inline void transpose8x8(const __m256* rows, __m256* out) {
+  __m256 t[8], u[8];
+  for (size_t j = 0; j < 8; j += 2) {
+    t[j] = _mm256_unpacklo_ps(rows[j], rows[j + 1]);
+    t[j + 1] = _mm256_unpackhi_ps(rows[j], rows[j + 1]);
+  }
+  for (size_t j = 0; j < 8; j += 4) {
+    u[j] = _mm256_shuffle_ps(t[j], t[j + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    u[j + 1] = _mm256_shuffle_ps(t[j], t[j + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    u[j + 2] = _mm256_shuffle_ps(t[j + 1], t[j + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    u[j + 3] = _mm256_shuffle_ps(t[j + 1], t[j + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (size_t c = 0; c < 4; ++c) {
+    out[c] = _mm256_permute2f128_ps(u[c], u[c + 4], 0x20);
+    out[c + 4] = _mm256_permute2f128_ps(u[c], u[c + 4], 0x31);
+  }
 }
 
 }  // namespace

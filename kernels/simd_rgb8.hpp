@@ -12,6 +12,8 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "kernels/isa_traits.hpp"
+
 namespace matte::simd {
 namespace {
 
@@ -84,7 +86,7 @@ constexpr __mmask16 kAll16 = 0xffff;
 // Bytes 0..N-1 of v as floats.
 template <class B>
 B u8_lanes_to_float(__m128i v) {
-  if constexpr (B::size == 16) return _mm512_maskz_cvtepi32_ps(kAll16, _mm512_maskz_cvtepu8_epi32(kAll16, v));
+  if constexpr (BatchIsa<B>::avx512) return _mm512_maskz_cvtepi32_ps(kAll16, _mm512_maskz_cvtepu8_epi32(kAll16, v));
   else return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v));
 }
 
@@ -92,7 +94,7 @@ B u8_lanes_to_float(__m128i v) {
 template <class B>
 __m128i to_u8_lanes(B v) {
   const B x = v * B(255.0f);
-  if constexpr (B::size == 16) {
+  if constexpr (BatchIsa<B>::avx512) {
     const __m512i t = _mm512_maskz_cvttps_epi32(kAll16, x);
     const __m512 back = _mm512_maskz_cvtepi32_ps(kAll16, t);
     const __mmask16 up = _mm512_cmp_ps_mask(_mm512_sub_ps(x, back), _mm512_set1_ps(0.5f), _CMP_GE_OQ);
@@ -110,20 +112,20 @@ __m128i to_u8_lanes(B v) {
 // contract, which this file turns off.
 template <class B>
 B fmadd(B a, B b, B c) {
-  if constexpr (B::size == 16) return _mm512_fmadd_ps(a, b, c);
+  if constexpr (BatchIsa<B>::avx512) return _mm512_fmadd_ps(a, b, c);
   else return _mm256_fmadd_ps(a, b, c);
 }
 
-// guided_apply's clamp, operands ordered so -0 and NaN come out as they do there.
+// upsample_clamp01 (kernels/upsample_apply.h), operands ordered so -0 and NaN come out as there.
 template <class B>
 B clamp01(B v) {
-  if constexpr (B::size == 16) return _mm512_min_ps(_mm512_set1_ps(1.0f), _mm512_max_ps(_mm512_setzero_ps(), v));
+  if constexpr (BatchIsa<B>::avx512) return _mm512_min_ps(_mm512_set1_ps(1.0f), _mm512_max_ps(_mm512_setzero_ps(), v));
   else return _mm256_min_ps(_mm256_set1_ps(1.0f), _mm256_max_ps(_mm256_setzero_ps(), v));
 }
 
 template <class B>
 void store_bytes(uint8_t* p, __m128i v) {
-  if constexpr (B::size == 16) _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v);
+  if constexpr (BatchIsa<B>::avx512) _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v);
   else _mm_storel_epi64(reinterpret_cast<__m128i*>(p), v);
 }
 

@@ -61,10 +61,6 @@ struct WinogradKernels {
   // act(Aᵀ m A + bias) written to the tiles' pixels inside the image; bias: [cout].
   void (*f32_winograd_output)(const WinogradParams& p, const float* m, const float* bias, size_t tile0,
                               size_t tiles, float* output);
-  // The same for channels [c0, c0 + n) of the p.cout in m only, written as channels 0..n-1 of
-  // output with pixel stride out_stride (p.out_stride is ignored): one GEMM feeding two views.
-  void (*f32_winograd_output_channels)(const WinogradParams& p, const float* m, const float* bias, size_t tile0,
-                                       size_t tiles, size_t c0, size_t n, float* output, size_t out_stride);
 };
 
 // u[36] = G g Gᵀ of one 3×3 kernel g (row-major), computed in double precision.
@@ -78,8 +74,6 @@ void f32_winograd_input(const WinogradParams& p, const float* input, size_t tile
 void f32_winograd_gemm(const WinogradParams& p, size_t tiles, const float* v, const float* packed, float* m);
 void f32_winograd_output(const WinogradParams& p, const float* m, const float* bias, size_t tile0, size_t tiles,
                          float* output);
-void f32_winograd_output_channels(const WinogradParams& p, const float* m, const float* bias, size_t tile0,
-                                  size_t tiles, size_t c0, size_t n, float* output, size_t out_stride);
 }  // namespace ref
 
 template <class Arch>

@@ -89,27 +89,22 @@ void f32_winograd_gemm(const WinogradParams& p, size_t tiles, const float* v, co
       }
 }
 
-void f32_winograd_output_channels(const WinogradParams& p, const float* m, const float* bias, size_t tile0,
-                                  size_t tiles, size_t c0, size_t n, float* output, size_t out_stride) {
+void f32_winograd_output(const WinogradParams& p, const float* m, const float* bias, size_t tile0, size_t tiles,
+                         float* output) {
   const size_t tiles_x = winograd_tiles_x(p);
   for (size_t t = 0; t < tiles; ++t) {
     const size_t y0 = (tile0 + t) / tiles_x * kT, x0 = (tile0 + t) % tiles_x * kT;
-    for (size_t c = c0; c < c0 + n; ++c) {
+    for (size_t c = 0; c < p.cout; ++c) {
       const float* mc = m + (t * p.cout + c) * kWinogradPoints;
       for (size_t a = 0; a < kT && y0 + a < p.h; ++a)
         for (size_t b = 0; b < kT && x0 + b < p.w; ++b) {
           float s = bias[c];
           for (size_t i = 0; i < kW; ++i)
             for (size_t j = 0; j < kW; ++j) s += kAt[a][i] * mc[i * kW + j] * kAt[b][j];
-          output[((y0 + a) * p.w + x0 + b) * out_stride + c - c0] = act_ref(p.act, s);
+          output[((y0 + a) * p.w + x0 + b) * p.out_stride + c] = act_ref(p.act, s);
         }
     }
   }
-}
-
-void f32_winograd_output(const WinogradParams& p, const float* m, const float* bias, size_t tile0, size_t tiles,
-                         float* output) {
-  f32_winograd_output_channels(p, m, bias, tile0, tiles, 0, p.cout, output, p.out_stride);
 }
 
 }  // namespace ref
@@ -118,8 +113,12 @@ WinogradKernels winograd_kernels(Isa isa) {
   return select_table(
       isa,
       [] {
-        return WinogradKernels{1, ref::f32_winograd_packed_size, ref::pack_f32_winograd, ref::f32_winograd_input,
-                               ref::f32_winograd_gemm, ref::f32_winograd_output, ref::f32_winograd_output_channels};
+        return WinogradKernels{.lanes = 1,
+                               .f32_winograd_packed_size = ref::f32_winograd_packed_size,
+                               .pack_f32_winograd = ref::pack_f32_winograd,
+                               .f32_winograd_input = ref::f32_winograd_input,
+                               .f32_winograd_gemm = ref::f32_winograd_gemm,
+                               .f32_winograd_output = ref::f32_winograd_output};
       },
       [](auto arch) { return winograd_table<decltype(arch)>(); });
 }

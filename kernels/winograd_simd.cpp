@@ -10,6 +10,7 @@
 #include "kernels/simd_act.hpp"
 #include "kernels/simd_lanes.hpp"
 #include "kernels/winograd.h"
+#include "kernels/isa_traits.hpp"
 
 namespace matte {
 
@@ -109,7 +110,7 @@ size_t point_floats(size_t cin, size_t cout) {
 // Tiles per micro-tile: MR·NV accumulators, NV weight vectors and a broadcast fit the register file
 // (32 zmm / 16 ymm).
 template <class Arch, size_t NV>
-constexpr size_t kGemmRows = Batch<Arch>::size == 16 || NV == 1 ? 12 : 6;
+constexpr size_t kGemmRows = IsaTraits<Arch>::avx512 || NV == 1 ? 12 : 6;
 
 // mr (<= MR) tiles × NV vectors of output channels of one point over all cin, in vectors of
 // Arch, which may be narrower than the workspace's L lanes (the rest of each slot is zeroed).
@@ -168,7 +169,7 @@ void gemm_tile(size_t mr, size_t cin, const float* a, size_t a_stride, const flo
 // Everything instantiated for it has internal linkage or is inlined, so the AVX2 build's copies
 // cannot be swapped for these AVX-512-flagged ones at link time.
 template <class Arch>
-using Narrow = std::conditional_t<Batch<Arch>::size == 16, Avx2Arch, Arch>;
+using Narrow = std::conditional_t<IsaTraits<Arch>::avx512, Avx2Arch, Arch>;
 
 template <class Arch, size_t MR, size_t NV, size_t L>
 void gemm_panel(size_t tiles, size_t cin, const float* a, size_t a_stride, const float* w, float* c,
@@ -178,35 +179,22 @@ void gemm_panel(size_t tiles, size_t cin, const float* a, size_t a_stride, const
                                zero_rest);
 }
 
-// Lanes [k, L) moved down to [0, L − k); the lanes above are unspecified.
-template <class B>
-B shift_down(B x, size_t k) {
-  const auto step = static_cast<int>(k);
-  if constexpr (B::size == 16) {
-    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    return _mm512_permutexvar_ps(_mm512_add_epi32(_mm512_set1_epi32(step), lane), x);
-  } else {
-    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    return _mm256_permutevar8x32_ps(x, _mm256_add_epi32(_mm256_set1_epi32(step), lane));
-  }
-}
-
-// Where one vector of m's channels goes: its lanes [shift, shift + n) to out (pixel (0, 0) of the
-// tile); the bias vector's first `valid` lanes are real channels.
+// Where one vector of m's channels goes: its first n lanes to out (pixel (0, 0) of the tile),
+// which are also the bias vector's real channels.
 struct TileOut {
   float* out = nullptr;
   size_t row = 0, pixel = 0;
-  size_t n = 0, shift = 0, valid = 0;
+  size_t n = 0;
 };
 
 // One tile's outputs for one vector of channels from its 36 vectors at mb. Full tiles have all
-// 4×4 pixels inside the image, Full vectors need no mask, Shift ones start mid-vector (a view that
-// begins at a channel that is no multiple of L). Not inlined, for the same reason as input_tile.
+// 4×4 pixels inside the image, Full vectors need no mask. Not inlined, for the same reason as
+// input_tile.
 // The pragma: GCC 12 bug 105593 (see kernels/CMakeLists.txt) also shows as -Wuninitialized in
 // avx512fintrin.h once the activations are inlined here.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
-template <class Arch, Act A, bool FullTile, bool Full, bool Shift>
+template <class Arch, Act A, bool FullTile, bool Full>
 [[gnu::noinline]] void output_tile(const float* mb, const float* bias, size_t rows, size_t cols, const TileOut& to) {
   using B = Batch<Arch>;
   B s[kT * kW];
@@ -217,7 +205,7 @@ template <class Arch, Act A, bool FullTile, bool Full, bool Shift>
     for (size_t i = 0; i < kW; ++i) x[i] = B::load_unaligned(mb + (i * kW + j) * B::size);
     output_1d(x, 1, s + j, kW);
   }
-  const B b = Full ? B::load_unaligned(bias) : load_n<Arch>(bias, to.valid);
+  const B b = Full ? B::load_unaligned(bias) : load_n<Arch>(bias, to.n);
   B o[kT * kT];
 #pragma GCC unroll 4
   for (size_t a = 0; a < kT; ++a) output_1d(s + a * kW, 1, o + a * kT, 1);
@@ -232,39 +220,33 @@ template <class Arch, Act A, bool FullTile, bool Full, bool Shift>
       if (Full)
         o[a * kT + x].store_unaligned(dst);
       else
-        store_n<Arch>(dst, Shift ? shift_down(o[a * kT + x], to.shift) : o[a * kT + x], to.n);
+        store_n<Arch>(dst, o[a * kT + x], to.n);
     }
   }
 }
 #pragma GCC diagnostic pop
 
-// Channels [c0, c0 + n) of m to channels 0..n-1 of output.
 template <class Arch, Act A>
 void output_tiles(const WinogradParams& p, const float* m, const float* bias, size_t tile0, size_t tiles,
-                  size_t c0, size_t n, float* output, size_t out_stride) {
+                  float* output) {
   constexpr size_t L = Batch<Arch>::size;
   const size_t tiles_x = winograd_tiles_x(p), tile_floats = winograd_tile_floats(p.cout, L);
   TileOut to;
-  to.row = p.w * out_stride;
-  to.pixel = out_stride;
+  to.row = p.w * p.out_stride;
+  to.pixel = p.out_stride;
   for (size_t t = 0; t < tiles; ++t) {
     const size_t y0 = (tile0 + t) / tiles_x * kT, x0 = (tile0 + t) % tiles_x * kT;
     const size_t rows = std::min(kT, p.h - y0), cols = std::min(kT, p.w - x0);
     const bool full_tile = rows == kT && cols == kT;
     float* out = output + y0 * to.row + x0 * to.pixel;
-    for (size_t c = c0; c < c0 + n; c += to.n) {
-      const size_t vc = c / L * L;  // the vector's first channel
-      const float* mb = m + t * tile_floats + vc * kWinogradPoints;
-      to.shift = c - vc;
-      to.n = std::min(L - to.shift, c0 + n - c);
-      to.valid = std::min(L, p.cout - vc);
-      to.out = out + (c - c0);
-      if (to.shift != 0)
-        output_tile<Arch, A, false, false, true>(mb, bias + vc, rows, cols, to);
-      else if (full_tile && to.n == L)
-        output_tile<Arch, A, true, true, false>(mb, bias + vc, rows, cols, to);
+    for (size_t c = 0; c < p.cout; c += L) {
+      const float* mb = m + t * tile_floats + c * kWinogradPoints;
+      to.n = std::min(L, p.cout - c);
+      to.out = out + c;
+      if (full_tile && to.n == L)
+        output_tile<Arch, A, true, true>(mb, bias + c, rows, cols, to);
       else
-        output_tile<Arch, A, false, false, false>(mb, bias + vc, rows, cols, to);
+        output_tile<Arch, A, false, false>(mb, bias + c, rows, cols, to);
     }
   }
 }
@@ -342,26 +324,21 @@ void f32_winograd_gemm(const WinogradParams& p, size_t tiles, const float* v, co
 }
 
 template <class Arch>
-void f32_winograd_output_channels(const WinogradParams& p, const float* m, const float* bias, size_t tile0,
-                                  size_t tiles, size_t c0, size_t n, float* output, size_t out_stride) {
-  with_act(p.act, [&](auto tag) {
-    output_tiles<Arch, decltype(tag)::value>(p, m, bias, tile0, tiles, c0, n, output, out_stride);
-  });
-}
-
-template <class Arch>
 void f32_winograd_output(const WinogradParams& p, const float* m, const float* bias, size_t tile0, size_t tiles,
                          float* output) {
-  f32_winograd_output_channels<Arch>(p, m, bias, tile0, tiles, 0, p.cout, output, p.out_stride);
+  with_act(p.act, [&](auto tag) { output_tiles<Arch, decltype(tag)::value>(p, m, bias, tile0, tiles, output); });
 }
 
 }  // namespace simd
 
 template <class Arch>
 WinogradKernels winograd_table() {
-  return {xsimd::batch<float, Arch>::size,     simd::f32_winograd_packed_size<Arch>, simd::pack_f32_winograd<Arch>,
-          simd::f32_winograd_input<Arch>,        simd::f32_winograd_gemm<Arch>,        simd::f32_winograd_output<Arch>,
-          simd::f32_winograd_output_channels<Arch>};
+  return {.lanes = xsimd::batch<float, Arch>::size,
+          .f32_winograd_packed_size = simd::f32_winograd_packed_size<Arch>,
+          .pack_f32_winograd = simd::pack_f32_winograd<Arch>,
+          .f32_winograd_input = simd::f32_winograd_input<Arch>,
+          .f32_winograd_gemm = simd::f32_winograd_gemm<Arch>,
+          .f32_winograd_output = simd::f32_winograd_output<Arch>};
 }
 
 template WinogradKernels winograd_table<MATTE_ARCH>();

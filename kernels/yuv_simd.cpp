@@ -11,7 +11,7 @@ namespace {
 // Rounded half to even (the default rounding mode, as std::nearbyint), saturated to bytes 0..N-1.
 template <class B>
 __m128i round_to_u8_lanes(B v) {
-  if constexpr (B::size == 16) {
+  if constexpr (BatchIsa<B>::avx512) {
     return _mm512_maskz_cvtusepi32_epi8(kAll16, _mm512_maskz_cvtps_epi32(kAll16, v));
   } else {
     const __m256i t = _mm256_cvtps_epi32(v);
@@ -23,7 +23,7 @@ __m128i round_to_u8_lanes(B v) {
 // The N sums of 2×2 blocks from two halves of N pixels each (their N/2 pair sums per row), as floats.
 template <class B>
 B block_sums(__m128i half0, __m128i half1) {
-  if constexpr (B::size == 16) {
+  if constexpr (BatchIsa<B>::avx512) {
     return _mm512_cvtepi32_ps(_mm512_cvtepi16_epi32(_mm256_set_m128i(half1, half0)));
   } else {
     return _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(_mm_unpacklo_epi64(half0, half1)));

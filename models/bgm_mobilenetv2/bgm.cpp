@@ -14,7 +14,6 @@
 #include "engine/image_io.h"
 #include "engine/layers.h"
 #include "engine/profile.h"
-#include "kernels/coarse_up.h"
 #include "kernels/pool.h"
 #include "kernels/resize.h"
 #include "models/bgm_mobilenetv2/layers.h"
@@ -376,7 +375,7 @@ struct Network::Impl {
     selected.assign(cells, 0);
     candidates.reserve(cells);
     tiles.reserve(size_t((hq + kTileRows - 1) / kTileRows) * size_t((wq + kTileCols - 1) / kTileCols));
-    up_rows.plan(size_t(lh[0]), size_t(lw[0]), size_t(H), size_t(W), coarse_up_expanded_size);
+    up_rows.plan(size_t(lh[0]), size_t(lw[0]), size_t(H), size_t(W), Epilogue::coarse);
     error8_sm.resize(size_t(lh[0]) * size_t(lw[0]));
     hidden_mask.assign(size_t(lh[0]) * size_t(lw[0]), 0);
     hidden_pixels.reserve(hidden_mask.size());
@@ -497,45 +496,29 @@ struct Network::Impl {
   // over the full resolution.
   void upsample(const Pixels& px, const FrameOutput& out) {
     const auto timed = step(kOutput, "coarse upsampled to the frame");
-    const auto& k = coarse_up();
-    const size_t w = size_t(frame_w), n = w * size_t(frame_h), wq = size_t(width / 4);
-    const View c = coarse.view();
-    const bool bgr8 = px.src8 && px.src8->format == PixelFormat::bgr8;
-    CoarseUpRow r;
-    r.width = w;
-    r.plane = up_rows.plane();
-    r.wx0 = up_rows.wx0();
-    r.wx1 = up_rows.wx1();
-    up_rows.run(
-        size_t(frame_h),
-        [&](size_t row, float* dst) {
-          k.f32_coarse_up_expand(w, c.pixel(row * size_t(c.w)), kCoarse, up_rows.x0(), up_rows.x1(), dst, r.plane);
-        },
-        [&](size_t y, const float* top, const float* bottom, const ResizeTap& ty) {
-          CoarseUpRow o = r;
-          o.top = top;
-          o.bottom = bottom;
-          o.wy0 = ty.w0;
-          o.wy1 = ty.w1;
-          if (out.alpha) o.alpha = out.alpha + y * w;
-          if (out.foreground)
-            for (size_t ch = 0; ch < 3; ++ch) o.foreground[ch] = out.foreground + ch * n + y * w;
-          if (out.alpha8) o.alpha8 = out.alpha8 + y * w;
-          if (out.foreground8) o.foreground8 = out.foreground8 + 3 * y * w;
-          if (px.src8) k.u8_coarse_up_row(o, px.src8->data + y * px.src8->row_stride, bgr8);
-          else k.f32_coarse_up_row(o, px.f32.pixel(y * size_t(width)), px.f32.stride);
-          // Both maps as runs of equal bytes: a lookup per pixel would cost half the pass.
-          if (out.error8) {
-            const uint8_t* e = error8_sm.data() + error_y[y] * size_t(lw[0]);
-            uint8_t* d = out.error8 + y * w;
-            for (size_t c = 0; c < size_t(lw[0]); ++c) fill_run(d, error_x0[c], error_x0[c + 1], w, e[c]);
-          }
-          if (out.refined8) {
-            const uint8_t* sel = selected.data() + (y / 4) * wq;
-            uint8_t* d = out.refined8 + y * w;
-            for (size_t q = 0; q < wq; ++q) fill_run(d, 4 * q, 4 * q + 4, w, sel[q] ? 255 : 0);
-          }
-        });
+    const size_t w = size_t(frame_w), wq = size_t(width / 4);
+    FullResSource src;
+    if (px.src8) {
+      src.image = px.src8;
+    } else {
+      const float* s = px.f32.pixel(0);
+      src.f32 = {{s, s + 1, s + 2}, px.f32.stride};
+      src.f32_row_stride = size_t(width) * px.f32.stride;
+    }
+    const FullResOutputs to{out.alpha, out.foreground, out.alpha8, out.foreground8};
+    up_rows.apply(coarse.view(), w, size_t(frame_h), to, src, [&](size_t y) {
+      // Both maps as runs of equal bytes: a lookup per pixel would cost half the pass.
+      if (out.error8) {
+        const uint8_t* e = error8_sm.data() + error_y[y] * size_t(lw[0]);
+        uint8_t* d = out.error8 + y * w;
+        for (size_t c = 0; c < size_t(lw[0]); ++c) fill_run(d, error_x0[c], error_x0[c + 1], w, e[c]);
+      }
+      if (out.refined8) {
+        const uint8_t* sel = selected.data() + (y / 4) * wq;
+        uint8_t* d = out.refined8 + y * w;
+        for (size_t q = 0; q < wq; ++q) fill_run(d, 4 * q, 4 * q + 4, w, sel[q] ? 255 : 0);
+      }
+    });
   }
 
   // Marks the patches to refine; returns how many.

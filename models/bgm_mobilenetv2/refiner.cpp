@@ -15,8 +15,8 @@ int floor_div(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 RunConv::RunConv(int k, int cin, int cout, std::span<const float> weights, std::span<const float> bias, Act act)
     : k_(k), cin_(cin), cout_(cout), act_(act) {
   const auto& c = conv();
-  packed_.resize(c.f32_conv_kxk_packed_size(size_t(cout), size_t(cin), size_t(k)));
-  c.pack_f32_conv_kxk(size_t(cout), size_t(cin), size_t(k), weights.data(), bias.empty() ? nullptr : bias.data(),
+  packed_.resize(c.f32_conv_kxk_packed_size(size_t(cin), size_t(cout), size_t(k)));
+  c.pack_f32_conv_kxk(size_t(cin), size_t(cout), size_t(k), weights.data(), bias.empty() ? nullptr : bias.data(),
                       packed_.data());
 }
 

@@ -9,7 +9,7 @@
 #include "engine/error.h"
 #include "engine/image_io.h"
 #include "kernels/dgf_coeffs.h"
-#include "kernels/guided.h"
+#include "kernels/eltwise.h"
 #include "kernels/pool.h"
 #include "kernels/resize.h"
 #include "models/common/rvm_head_layers.h"
@@ -108,6 +108,7 @@ struct Gru {
     const View v = p.view();
     const size_t n = v.pixels(), cc = static_cast<size_t>(c);
     const View gates{scratch, v.h, v.w, 2 * c, 2 * cc}, cand{scratch + n * 2 * cc, v.h, v.w, c, cc};
+    const auto& k = eltwise();
     {
       const ProfileScope timed(prof, kGru, ih_name, ih.flops(gates));
       ih.run(p.slice(c, 2 * c), gates);
@@ -115,9 +116,8 @@ struct Gru {
     {
       const ProfileScope timed(prof, kGru, gates_name);
       for_pixels(n, cc, [&](size_t i) {
-        const float* r = gates.pixel(i);
         float* px = p.data() + i * 4 * cc;
-        for (size_t k = 0; k < cc; ++k) px[3 * cc + k] = r[k] * px[cc + k];
+        k.f32_vmul(cc, gates.pixel(i), px + cc, px + 3 * cc);  // r·h
       });
     }
     {
@@ -126,10 +126,8 @@ struct Gru {
     }
     const ProfileScope timed(prof, kGru, gates_name);
     for_pixels(n, cc, [&](size_t i) {
-      const float* z = gates.pixel(i) + cc;
-      const float* cd = cand.pixel(i);
-      float* hp = p.data() + i * 4 * cc + cc;
-      for (size_t k = 0; k < cc; ++k) hp[k] = (1.0f - z[k]) * hp[k] + z[k] * cd[k];
+      float* hidden = p.data() + i * 4 * cc + cc;  // updated in place
+      k.f32_vgru_update(cc, gates.pixel(i) + cc, hidden, cand.pixel(i), hidden);
     });
   }
 };
@@ -181,51 +179,29 @@ struct UpBlock {
   }
 };
 
-// The deep guided filter's full-resolution pass (kernels/guided.h): [A | b] to the frame's size
-// and the formula in one go, straight from and to the frame's pixels.
+// The deep guided filter's full-resolution pass (kernels/upsample_apply.h, guided epilogue):
+// [A | b] to the frame's size and the formula in one go, straight from and to the frame's pixels.
 struct GuidedOutput {
   UpsampledRows rows;
   size_t width = 0, height = 0;
 
   void plan(int ab_h, int ab_w, int h, int w) {
     width = static_cast<size_t>(w), height = static_cast<size_t>(h);
-    rows.plan(static_cast<size_t>(ab_h), static_cast<size_t>(ab_w), height, width, guided_expanded_size);
+    rows.plan(static_cast<size_t>(ab_h), static_cast<size_t>(ab_w), height, width, Epilogue::guided);
   }
 
   void run(const View& ab, const Frame& f) {
     if (!f.alpha && !f.foreground && !f.alpha8 && !f.foreground8) return;
-    const auto& k = guided();
-    const size_t n = width * height;
-    const Image8* image = std::get_if<Image8>(&f.pixels);
-    const PlanarImage* planar = std::get_if<PlanarImage>(&f.pixels);
-    GuidedRow r;
-    r.width = width;
-    r.plane = rows.plane();
-    r.wx0 = rows.wx0();
-    r.wx1 = rows.wx1();
-    rows.run(
-        height,
-        [&](size_t row, float* dst) {
-          k.f32_guided_expand(width, ab.pixel(row * static_cast<size_t>(ab.w)), rows.x0(), rows.x1(), dst, r.plane);
-        },
-        [&](size_t y, const float* top, const float* bottom, const ResizeTap& ty) {
-          GuidedRow o = r;
-          o.top = top;
-          o.bottom = bottom;
-          o.wy0 = ty.w0;
-          o.wy1 = ty.w1;
-          if (f.alpha) o.alpha = f.alpha + y * width;
-          if (f.foreground)
-            for (size_t c = 0; c < 3; ++c) o.foreground[c] = f.foreground + c * n + y * width;
-          if (f.alpha8) o.alpha8 = f.alpha8 + y * width;
-          if (f.foreground8) o.foreground8 = f.foreground8 + 3 * y * width;
-          if (image) {
-            k.u8_guided_row(o, image->data + y * image->row_stride, image->format == PixelFormat::bgr8);
-          } else {
-            const float* s = planar->data + y * width;
-            k.f32_guided_row(o, s, s + n, s + 2 * n);
-          }
-        });
+    FullResSource src;
+    if (const Image8* image = std::get_if<Image8>(&f.pixels)) {
+      src.image = image;
+    } else {
+      const float* s = std::get<PlanarImage>(f.pixels).data;
+      const size_t n = width * height;
+      src.f32 = {{s, s + n, s + 2 * n}, 1};
+      src.f32_row_stride = width;
+    }
+    rows.apply(ab, width, height, {f.alpha, f.foreground, f.alpha8, f.foreground8}, src, [](size_t) {});
   }
 };
 

@@ -1,6 +1,6 @@
-// The driver of the full-resolution output kernels (kernels/guided.h, kernels/coarse_up.h): a
-// low-resolution map bilinearly upsampled (resize_to_size semantics) row by row, output rows in
-// parallel bands, each thread keeping the two low-resolution rows its current output row reads
+// The networks' full-resolution pass (kernels/upsample_apply.h): a low-resolution map bilinearly
+// upsampled (resize_to_size semantics) row by row and applied to the frame's pixels, output rows
+// in parallel bands, each thread keeping the two low-resolution rows its current output row reads
 // expanded in its own scratch, so consecutive output rows reuse them.
 #pragma once
 
@@ -11,36 +11,90 @@
 #include <vector>
 
 #include "engine/layers.h"
+#include "engine/matte.h"
 #include "kernels/resize.h"
+#include "kernels/upsample_apply.h"
 
 namespace matte {
 
+// Where the pass writes, each null when not wanted: alpha [h·w], the foreground planar RGB
+// [3][h·w], their 8-bit forms [h·w] and [h·w·3] (interleaved, in the source's channel order).
+struct FullResOutputs {
+  float* alpha = nullptr;
+  float* foreground = nullptr;
+  uint8_t* alpha8 = nullptr;
+  uint8_t* foreground8 = nullptr;
+};
+
+// The frame's pixels: 8-bit ones when `image` is set, else float ones, row y at f32 moved on by
+// y·f32_row_stride floats.
+struct FullResSource {
+  const Image8* image = nullptr;
+  F32SourceRow f32;
+  size_t f32_row_stride = 0;
+};
+
 class UpsampledRows {
  public:
-  // Taps from in_h×in_w to out_h×out_w; an expanded row takes expanded_size(plane()) floats.
-  template <class ExpandedSize>
-  void plan(size_t in_h, size_t in_w, size_t out_h, size_t out_w, ExpandedSize expanded_size) {
+  // Taps from in_h×in_w to out_h×out_w for the epilogue e.
+  void plan(size_t in_h, size_t in_w, size_t out_h, size_t out_w, Epilogue e) {
     p_ = resize_to_size(in_h, in_w, 1, out_h, out_w);
+    epilogue_ = e;
     plane_ = (out_w + 15) / 16 * 16;  // whole cache lines
-    expanded_ = expanded_size(plane_);
-    x0_.resize(out_w);
-    x1_.resize(out_w);
-    wx0_.resize(out_w);
-    wx1_.resize(out_w);
-    for (size_t x = 0; x < out_w; ++x) {
-      const ResizeTap t = resize_tap(x, out_w, in_w, p_.scale_x);
-      x0_[x] = static_cast<uint32_t>(t.i0);
-      x1_[x] = static_cast<uint32_t>(t.i1);
-      wx0_[x] = t.w0;
-      wx1_[x] = t.w1;
-    }
+    expanded_ = upsample_expanded_size(e, plane_);
+    columns_ = upsample_columns(in_w, out_w, p_.scale_x);
   }
 
-  size_t plane() const { return plane_; }
-  const uint32_t* x0() const { return x0_.data(); }
-  const uint32_t* x1() const { return x1_.data(); }
-  const float* wx0() const { return wx0_.data(); }
-  const float* wx1() const { return wx1_.data(); }
+  // The planned pass from `low` (in_h×in_w pixels, the epilogue's channels first) over the
+  // top-left w×h of the planned output (all of it, or the frame within its padding), into w×h
+  // outputs. after_row(y) runs once output row y is written, on the same thread.
+  template <class AfterRow>
+  void apply(const View& low, size_t w, size_t h, const FullResOutputs& out, const FullResSource& src,
+             AfterRow after_row) {
+    const auto& k = upsample_apply();
+    const size_t n = w * h;
+    const bool bgr8 = src.image && src.image->format == PixelFormat::bgr8;
+    UpsampleRow r;
+    r.epilogue = epilogue_;
+    r.width = w;
+    r.plane = plane_;
+    r.wx0 = columns_.wx0.data();
+    r.wx1 = columns_.wx1.data();
+    run(
+        h,
+        [&](size_t row, float* dst) {
+          k.f32_upsample_expand(epilogue_, w, low.pixel(row * size_t(low.w)), low.stride, columns_.x0.data(),
+                                columns_.x1.data(), dst, plane_);
+        },
+        [&](size_t y, const float* top, const float* bottom, const ResizeTap& ty) {
+          UpsampleRow o = r;
+          o.top = top;
+          o.bottom = bottom;
+          o.wy0 = ty.w0;
+          o.wy1 = ty.w1;
+          if (out.alpha) o.alpha = out.alpha + y * w;
+          if (out.foreground)
+            for (size_t c = 0; c < 3; ++c) o.foreground[c] = out.foreground + c * n + y * w;
+          if (out.alpha8) o.alpha8 = out.alpha8 + y * w;
+          if (out.foreground8) o.foreground8 = out.foreground8 + 3 * y * w;
+          if (src.image) {
+            k.u8_upsample_apply_row(o, src.image->data + y * src.image->row_stride, bgr8);
+          } else {
+            F32SourceRow s = src.f32;
+            for (const float*& p : s.rgb) p += y * src.f32_row_stride;
+            k.f32_upsample_apply_row(o, s);
+          }
+          after_row(y);
+        });
+  }
+
+ private:
+  static constexpr size_t kNone = std::numeric_limits<size_t>::max();
+  ResizeParams p_{};
+  Epilogue epilogue_ = Epilogue::guided;
+  size_t plane_ = 0, expanded_ = 0;
+  UpsampleColumns columns_;
+  tbb::enumerable_thread_specific<std::vector<float>> scratch_;
 
   // Output rows [0, rows): expand(row, dst) expands low-resolution row `row` into dst, then
   // emit(y, top, bottom, ty) computes output row y from the expanded rows ty.i0 (top) and ty.i1.
@@ -68,14 +122,6 @@ class UpsampledRows {
       }
     });
   }
-
- private:
-  static constexpr size_t kNone = std::numeric_limits<size_t>::max();
-  ResizeParams p_{};
-  size_t plane_ = 0, expanded_ = 0;
-  std::vector<uint32_t> x0_, x1_;
-  std::vector<float> wx0_, wx1_;
-  tbb::enumerable_thread_specific<std::vector<float>> scratch_;
 };
 
 }  // namespace matte

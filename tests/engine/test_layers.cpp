@@ -61,8 +61,8 @@ struct Fixture {
     p.out_h = size_t(out_h), p.out_w = size_t(out_w), p.cout = size_t(c.cout), p.kernel = size_t(c.kernel);
     p.stride = size_t(c.stride), p.dilation = size_t(c.dilation), p.pad_top = p.pad_left = size_t(c.pad);
     p.in_stride = in.stride, p.out_stride = size_t(c.cout), p.act = c.act;
-    std::vector<float> packed(ref::f32_conv_kxk_packed_size(p.cout, p.cin, p.kernel));
-    ref::pack_f32_conv_kxk(p.cout, p.cin, p.kernel, weights.data(), bias.data(), packed.data());
+    std::vector<float> packed(ref::f32_conv_kxk_packed_size(p.cin, p.cout, p.kernel));
+    ref::pack_f32_conv_kxk(p.cin, p.cout, p.kernel, weights.data(), bias.data(), packed.data());
     want.resize(size_t(out_h * out_w * c.cout));
     ref::f32_conv_kxk(p, in.data, packed.data(), want.data(), 0, p.out_h);
     std::vector<float> linear(want.size());
@@ -72,12 +72,12 @@ struct Fixture {
   }
 
   // Runs the layer into a NaN-filled wider buffer; returns the whole buffer.
-  std::vector<float> run(bool serial) const {
+  std::vector<float> run() const {
     Tensor out_buf;
     out_buf.reshape(out_h, out_w, c.cout + c.out_gap);
     std::fill_n(out_buf.data(), out_buf.size(), std::nanf(""));
     const View out = out_buf.slice(c.out_gap / 2, c.cout);
-    serial ? conv.run_serial(in, out) : conv.run(in, out);
+    conv.run(in, out);
     return {out_buf.data(), out_buf.data() + out_buf.size()};
   }
 
@@ -133,72 +133,26 @@ TEST_CASE("DenseConv matches the direct reference, Winograd 3x3 and direct shape
   for (const Case& c : cases) {
     CAPTURE(describe(c));
     const Fixture f(c);
-    for (bool serial : {false, true}) {
-      const float err = f.error(f.run(serial));
-      CAPTURE(serial);
-      CHECK(err <= 1e-4f);
-      worst = std::max(worst, err);
-    }
+    const float err = f.error(f.run());
+    CHECK(err <= 1e-4f);
+    worst = std::max(worst, err);
   }
   MESSAGE("largest error / pre-activation magnitude: " << worst);
 }
 
-TEST_CASE("DenseConv gives the same bits on one thread, two threads and run_serial") {
+TEST_CASE("DenseConv gives the same bits on one thread and two threads") {
   // The work is cut into blocks of tiles independent of the thread count, and every layer shares
   // the threads' workspaces: running other layers in between must not change anything either.
   const Fixture a({34, 60, 107, 20, 3, 1, 1, 1, 0, 0, Act::relu}), b({17, 30, 64, 128, 3, 1, 1, 1, 64, 0, Act::none});
-  const auto a_serial = a.run(true), b_serial = b.run(true);
+  std::vector<float> a_serial, b_serial;
+  tbb::task_arena(1).execute([&] { a_serial = a.run(), b_serial = b.run(); });
   for (int threads : {1, 2}) {
     tbb::task_arena arena(threads);
     arena.execute([&] {
-      CHECK(same_bits(a.run(false), a_serial));
-      CHECK(same_bits(b.run(false), b_serial));
-      CHECK(same_bits(a.run(false), a_serial));
+      CHECK(same_bits(a.run(), a_serial));
+      CHECK(same_bits(b.run(), b_serial));
+      CHECK(same_bits(a.run(), a_serial));
     });
-  }
-}
-
-TEST_CASE("DenseConv writes the same bits into two views as into one") {
-  // RVM's decoder convolutions feed the two halves of a ConvGRU buffer; splits at channels that are
-  // and are not multiples of the vector width, Winograd and direct shapes.
-  struct Split {
-    Case c;
-    int first;
-  };
-  const Split cases[] = {{{17, 30, 171, 80, 3, 1, 1, 1, 0, 0, Act::relu}, 40},
-                         {{34, 60, 91, 40, 3, 1, 1, 1, 0, 0, Act::relu}, 20},
-                         {{9, 13, 64, 32, 3, 1, 1, 1, 0, 0, Act::relu}, 16},
-                         {{6, 7, 19, 37, 3, 1, 1, 1, 0, 0, Act::tanh}, 5},
-                         {{6, 7, 19, 37, 3, 1, 1, 1, 0, 0, Act::none}, 33},
-                         {{9, 14, 6, 24, 3, 2, 1, 1, 0, 0, Act::relu6}, 10}};
-  for (const Split& sp : cases) {
-    CAPTURE(describe(sp.c));
-    CAPTURE(sp.first);
-    const Fixture f(sp.c);
-    const auto whole = f.run(false);
-    // The halves land in one buffer laid out [gap | first | gap | second | gap], as in the GRU's.
-    const int second = sp.c.cout - sp.first, stride = sp.c.cout + 7;
-    Tensor buf;
-    buf.reshape(f.out_h, f.out_w, stride);
-    std::fill_n(buf.data(), buf.size(), std::nanf(""));
-    const View a = buf.slice(2, sp.first), b = buf.slice(sp.first + 5, second);
-    for (int threads : {1, 2}) tbb::task_arena(threads).execute([&] { f.conv.run(f.in, a, b); });
-    for (size_t i = 0; i < size_t(f.out_h * f.out_w); ++i)
-      for (int ch = 0; ch < stride; ++ch) {
-        const float got = buf.data()[i * size_t(stride) + size_t(ch)];
-        const bool in_a = ch >= 2 && ch < 2 + sp.first, in_b = ch >= sp.first + 5 && ch < sp.first + 5 + second;
-        if (!in_a && !in_b) {
-          REQUIRE(std::isnan(got));
-          continue;
-        }
-        const int oc = in_a ? ch - 2 : sp.first + ch - (sp.first + 5);
-        const float want = whole[i * size_t(sp.c.cout) + size_t(oc)];
-        if (std::memcmp(&got, &want, sizeof got) != 0) {
-          CAPTURE(i);
-          CAPTURE(ch);
-          REQUIRE(got == want);
-        }
-      }
   }
 }
 

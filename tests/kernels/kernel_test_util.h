@@ -1,4 +1,5 @@
-// Shared by the kernel suites: deterministic data, poison-filled outputs, tolerant comparison.
+// Shared by the kernel suites: deterministic data, poison-filled outputs, tolerant and bitwise
+// comparison, the loop over the vector ISAs.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -6,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "kernels/isa.h"
@@ -46,6 +48,25 @@ inline std::vector<Isa> vector_isas() {
   for (Isa isa : available_isas())
     if (isa != Isa::scalar) out.push_back(isa);
   return out;
+}
+
+// fn(isa) for every vector ISA, the ISA's name captured for the checks fn makes.
+template <class Fn>
+void for_each_vector_isa(Fn fn) {
+  for (Isa isa : vector_isas()) {
+    const std::string isa_text = isa_name(isa);
+    CAPTURE(isa_text);
+    fn(isa);
+  }
+}
+
+// 8-bit outputs start as this, so a skipped or stray write shows.
+constexpr uint8_t kPoison8 = 0xa5;
+
+// The same size and the same bytes (NaN equal to the same NaN, -0 unequal to 0).
+template <class T>
+bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
 }
 
 }  // namespace matte::test

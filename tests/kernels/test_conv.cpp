@@ -49,8 +49,8 @@ struct Packed {
   Packed(const ConvKernels& kern, const Shape& s, uint32_t seed) {
     const auto weights = test::random_floats(s.cout * s.cin * s.k * s.k, seed, -1.0f, 1.0f);
     const auto bias = test::random_floats(s.cout, seed + 1);
-    w.resize(kern.f32_conv_kxk_packed_size(s.cout, s.cin, s.k));
-    kern.pack_f32_conv_kxk(s.cout, s.cin, s.k, weights.data(), s.bias ? bias.data() : nullptr, w.data());
+    w.resize(kern.f32_conv_kxk_packed_size(s.cin, s.cout, s.k));
+    kern.pack_f32_conv_kxk(s.cin, s.cout, s.k, weights.data(), s.bias ? bias.data() : nullptr, w.data());
   }
 };
 
@@ -88,8 +88,8 @@ TEST_CASE("conv reference matches a hand-computed 3x3 pad 1 convolution") {
   const float in[] = {1, 2, 3, 4};
   float w[2 * 9] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 2, 0, 0, 0, 0};
   const float bias[] = {0.5f, -1.0f};
-  std::vector<float> packed(ref::f32_conv_kxk_packed_size(2, 1, 3));
-  ref::pack_f32_conv_kxk(2, 1, 3, w, bias, packed.data());
+  std::vector<float> packed(ref::f32_conv_kxk_packed_size(1, 2, 3));
+  ref::pack_f32_conv_kxk(1, 2, 3, w, bias, packed.data());
   ConvParams p{};
   p.in_h = p.in_w = p.out_h = p.out_w = 2, p.cin = 1, p.cout = 2, p.kernel = 3, p.pad_top = p.pad_left = 1;
   p.in_stride = 1, p.out_stride = 2;
@@ -118,7 +118,7 @@ TEST_CASE("conv reference matches a hand-computed strided dilated convolution wi
 
 TEST_CASE("f32_conv_kxk matches the reference over channel counts, strides and image sizes") {
   const std::pair<size_t, size_t> sizes[] = {{1, 1}, {1, 9}, {6, 1}, {7, 13}, {4, 29}, {2, 2}};
-  for (Isa isa : test::vector_isas()) {
+  test::for_each_vector_isa([&](Isa isa) {
     size_t i = 0;
     for (size_t k : {1, 3})
       for (size_t stride : {1, 2})
@@ -133,11 +133,11 @@ TEST_CASE("f32_conv_kxk matches the reference over channel counts, strides and i
             check_conv(isa, s);
             ++i;
           }
-  }
+  });
 }
 
 TEST_CASE("f32_conv_kxk handles dilation, no padding and uneven padding") {
-  for (Isa isa : test::vector_isas()) {
+  test::for_each_vector_isa([&](Isa isa) {
     // ASPP-style dilated 3×3 with padding = dilation, on images smaller and larger than the span.
     for (size_t d : {2, 3, 6, 9})
       for (auto [h, w] : {std::pair<size_t, size_t>{9, 14}, {17, 30}, {3, 4}}) {
@@ -160,11 +160,11 @@ TEST_CASE("f32_conv_kxk handles dilation, no padding and uneven padding") {
       t.in_gap = 1;
       check_conv(isa, t);
     }
-  }
+  });
 }
 
 TEST_CASE("f32_conv_kxk matches the reference at RVM and BGMv2 channel counts") {
-  for (Isa isa : test::vector_isas()) {
+  test::for_each_vector_isa([&](Isa isa) {
     // Decoder (concatenated inputs), ConvGRU (sigmoid / tanh), stem and refiner channel counts.
     const Shape shapes[] = {
         {5, 9, 171, 80, 3, 1, 1, 1, 1, 1, 1, 2, 0, Act::relu},
@@ -177,11 +177,11 @@ TEST_CASE("f32_conv_kxk matches the reference at RVM and BGMv2 channel counts") 
         {8, 9, 6, 4, 3, 1, 1, 0, 0, 0, 0, 0, 0, Act::none},
     };
     for (const Shape& s : shapes) check_conv(isa, s);
-  }
+  });
 }
 
 TEST_CASE("f32_conv_kxk matches the reference at ResNet50's backbone shapes") {
-  for (Isa isa : test::vector_isas()) {
+  test::for_each_vector_isa([&](Isa isa) {
     // 7×7 stride-2 stem on RGB read from a wider buffer, on sizes around the window's span.
     for (auto [h, w] : {std::pair<size_t, size_t>{1, 1}, {3, 8}, {7, 7}, {12, 17}, {23, 30}}) {
       Shape s{h, w, 3, 64, 7, 2, 1, 3, 3, 3, 3, 32, 0, Act::relu};
@@ -195,11 +195,11 @@ TEST_CASE("f32_conv_kxk matches the reference at ResNet50's backbone shapes") {
         {6, 9, 64, 72, 3, 1, 2, 2, 2, 2, 2, 0, 0, Act::relu},
     };
     for (const Shape& s : shapes) check_conv(isa, s);
-  }
+  });
 }
 
 TEST_CASE("f32_conv_kxk writes exactly the requested output rows") {
-  for (Isa isa : test::vector_isas()) {
+  test::for_each_vector_isa([&](Isa isa) {
     Shape s{11, 15, 9, 40, 3, 1, 1, 1, 1, 1, 1, 2, 3, Act::relu};
     for (auto [y0, y1] : {std::pair<size_t, size_t>{0, 1}, {3, 7}, {10, 11}, {5, 6}}) check_conv(isa, s, y0, y1);
     // Row pieces written one after the other equal one call over all rows.
@@ -214,7 +214,7 @@ TEST_CASE("f32_conv_kxk writes exactly the requested output rows") {
     for (auto [y0, y1] : {std::pair<size_t, size_t>{0, 4}, {4, 5}, {5, 11}})
       k.f32_conv_kxk(p, x, w.w.data(), pieces.data() + out_offset, y0, y1);
     test::check_close(pieces, whole, 0, 0);
-  }
+  });
 }
 
 }  // namespace matte

@@ -170,12 +170,10 @@ TEST_CASE("dgf_coeffs reference equals the six passes it replaces bit for bit") 
 }
 
 TEST_CASE("dgf_coeffs matches the reference over shapes, layouts and bands") {
-  for (Isa isa : test::vector_isas()) {
+  test::for_each_vector_isa([&](Isa isa) {
     const DgfCoeffsKernels k = dgf_coeffs_kernels(isa), r = dgf_coeffs_kernels(Isa::scalar);
     for (const Shape& s : kShapes) {
       for (const Layout& l : {kPacked, kNetwork, kOdd}) {
-        const std::string isa_text = isa_name(isa);
-        CAPTURE(isa_text);
         CAPTURE(s.h);
         CAPTURE(s.w);
         CAPTURE(l.src_stride);
@@ -194,7 +192,7 @@ TEST_CASE("dgf_coeffs matches the reference over shapes, layouts and bands") {
         }
       }
     }
-  }
+  });
 }
 
 TEST_CASE("dgf_coeffs matches the reference at RVM's low resolutions in 16-row bands") {
@@ -205,12 +203,10 @@ TEST_CASE("dgf_coeffs matches the reference at RVM's low resolutions in 16-row b
     bands.push_back(s.h);
     const auto want = run(dgf_coeffs_kernels(Isa::scalar), in, bands);
     check_written(in, want, 0, s.h);
-    for (Isa isa : test::vector_isas()) {
-      const std::string isa_text = isa_name(isa);
-      CAPTURE(isa_text);
+    test::for_each_vector_isa([&](Isa isa) {
       CAPTURE(s.w);
       test::check_close(run(dgf_coeffs_kernels(isa), in, bands), want);
-    }
+    });
   }
 }
 

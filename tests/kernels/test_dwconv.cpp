@@ -104,7 +104,7 @@ TEST_CASE("dwconv matches the reference over kernels, strides, dilations, paddin
   const std::vector<Shape> shapes{{1, 1}, {1, 9}, {8, 1}, {5, 7}, {9, 14}, {12, 5}};
   const std::vector<size_t> channel_counts{1, 3, 4, 7, 8, 12, 16, 17, 24, 33, 40};
   uint32_t seed = 1;
-  for (Isa isa : test::vector_isas()) {
+  test::for_each_vector_isa([&](Isa isa) {
     for (size_t kernel : {3, 5}) {
       for (size_t stride : {1, 2}) {
         for (size_t dilation : {1, 2}) {
@@ -130,7 +130,6 @@ TEST_CASE("dwconv matches the reference over kernels, strides, dilations, paddin
                 p.in_pixel_stride = c + (seed % 3 == 0 ? 0 : 5);
                 p.out_pixel_stride = c + (seed % 4 == 0 ? 0 : 3);
                 p.act = kActs[seed % kActs.size()];
-                CAPTURE(isa_name(isa));
                 CAPTURE(kernel);
                 CAPTURE(stride);
                 CAPTURE(dilation);
@@ -147,14 +146,13 @@ TEST_CASE("dwconv matches the reference over kernels, strides, dilations, paddin
         }
       }
     }
-  }
+  });
 }
 
 TEST_CASE("dwconv writes only the requested output rows") {
-  for (Isa isa : test::vector_isas()) {
+  test::for_each_vector_isa([&](Isa isa) {
     for (size_t kernel : {3, 5}) {
       for (size_t c : {4, 24, 72}) {
-        CAPTURE(isa_name(isa));
         CAPTURE(kernel);
         CAPTURE(c);
         DwConvParams p{.channels = c, .stride = 1, .dilation = 1, .pad_top = kernel / 2,
@@ -165,16 +163,15 @@ TEST_CASE("dwconv writes only the requested output rows") {
         compare(isa, kernel, p, 97, 10, 10, 11, true);
       }
     }
-  }
+  });
 }
 
 TEST_CASE("dwconv matches the reference at network channel counts") {
   // Full vectors plus the 8-lane tail AVX-512 takes for C = 72, 120, 184, 200.
-  for (Isa isa : test::vector_isas()) {
+  test::for_each_vector_isa([&](Isa isa) {
     for (size_t c : {64, 72, 120, 184, 200}) {
       for (size_t kernel : {3, 5}) {
         for (size_t stride : {1, 2}) {
-          CAPTURE(isa_name(isa));
           CAPTURE(c);
           CAPTURE(kernel);
           CAPTURE(stride);
@@ -188,7 +185,7 @@ TEST_CASE("dwconv matches the reference at network channel counts") {
         }
       }
     }
-  }
+  });
 }
 
 TEST_CASE("dwconv matches the reference on rows wide enough for whole pixel groups") {

@@ -147,7 +147,7 @@ TEST_CASE("f32_gemm matches the reference when Cin is blocked") {
 }
 
 TEST_CASE("f32_gemm matches the reference on large pixel blocks and row sub-ranges") {
-  for (Isa isa : test::vector_isas()) {
+  test::for_each_vector_isa([&](Isa isa) {
     check_gemm(isa, GemmCase{5000, 16, 24, 0, 0, 0, false, true, false, Act::relu});
     check_gemm(isa, GemmCase{5000, 24, 4, 8, 12, 0, false, true, false, Act::sigmoid});
     check_gemm(isa, GemmCase{9, 24, 4, 0, 0, 0, false, true, false, Act::none, 3, 3});
@@ -157,7 +157,7 @@ TEST_CASE("f32_gemm matches the reference on large pixel blocks and row sub-rang
       c.p1 = p1;
       check_gemm(isa, c);
     }
-  }
+  });
 }
 
 TEST_CASE("f32_gemm matches the reference with at most 4 output channels") {

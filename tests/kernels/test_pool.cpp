@@ -28,13 +28,12 @@ using RowPool = void (*)(const PoolParams&, const float*, size_t, float*, size_t
 // A row-range pooling kernel of every vector ISA against its reference, whole buffers compared
 // (what it must not write stays poison), over sizes, channel counts, pixel strides and row ranges.
 void check_row_pool(RowPool PoolKernels::*kernel, RowPool reference, size_t (*output_size)(size_t)) {
-  for (Isa isa : test::vector_isas()) {
+  test::for_each_vector_isa([&](Isa isa) {
     const PoolKernels k = pool_kernels(isa);
     for (size_t h : {1, 2, 3, 4, 6, 9}) {
       for (size_t w : {1, 2, 5, 8, 17}) {
         for (size_t c : {1, 3, 4, 5, 8, 12, 16, 17, 40, 67, 72}) {
           for (size_t pad : {0, 3}) {
-            CAPTURE(isa_name(isa));
             CAPTURE(h);
             CAPTURE(w);
             CAPTURE(c);
@@ -54,7 +53,7 @@ void check_row_pool(RowPool PoolKernels::*kernel, RowPool reference, size_t (*ou
         }
       }
     }
-  }
+  });
 }
 
 }  // namespace
@@ -78,12 +77,11 @@ TEST_CASE("f32_maxpool_3x3s2 matches the reference over shapes, channels, stride
 }
 
 TEST_CASE("f32_global_avgpool matches the reference") {
-  for (Isa isa : test::vector_isas()) {
+  test::for_each_vector_isa([&](Isa isa) {
     const PoolKernels k = pool_kernels(isa);
     for (auto [h, w] : {std::pair<size_t, size_t>{1, 1}, {1, 7}, {5, 1}, {4, 6}, {17, 30}}) {
       for (size_t c : {1, 3, 4, 5, 8, 16, 17, 33, 64, 67, 72, 96, 130}) {
         for (size_t pad : {0, 2}) {
-          CAPTURE(isa_name(isa));
           CAPTURE(h);
           CAPTURE(w);
           CAPTURE(c);
@@ -98,7 +96,7 @@ TEST_CASE("f32_global_avgpool matches the reference") {
         }
       }
     }
-  }
+  });
 }
 
 }  // namespace matte

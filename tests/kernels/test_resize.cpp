@@ -1,5 +1,4 @@
 #include <algorithm>
-#include <cstring>
 #include <random>
 
 #include "kernels/resize.h"
@@ -47,7 +46,7 @@ void check_u8_resize(const ResizeKernels& k, const ResizeParams& p, size_t image
   auto want = test::poisoned(p.out_h * p.out_w * ys + 1), got = want;
   k.f32_resize_bilinear(p, padded.data(), c, want.data() + off, ys, y_begin, y_end);
   k.u8_resize_bilinear(p, {bytes.data(), row, image_h, image_w}, got.data() + off, ys, y_begin, y_end);
-  REQUIRE(std::memcmp(got.data(), want.data(), got.size() * sizeof(float)) == 0);
+  REQUIRE(test::same_bits(got, want));
 }
 
 }  // namespace
@@ -129,13 +128,12 @@ TEST_CASE("f32_resize_bilinear reference: 2x2 -> 4x4 upsampling by hand") {
   const std::vector<float> want = {1.0f, 1.25f, 1.75f, 2.0f, 1.5f, 1.75f, 2.25f, 2.5f,
                                    2.5f, 2.75f, 3.25f, 3.5f, 3.0f, 3.25f, 3.75f, 4.0f};
   test::check_close(ref_resize(p, {1.0f, 2.0f, 3.0f, 4.0f}), want, 0.0f, 0.0f);
-  for (Isa isa : test::vector_isas()) {
-    CAPTURE(isa_name(isa));
+  test::for_each_vector_isa([&](Isa isa) {
     auto got = test::poisoned(16);
     const std::vector<float> x = {1.0f, 2.0f, 3.0f, 4.0f};
     resize_kernels(isa).f32_resize_bilinear(p, x.data(), 1, got.data(), 1, 0, 4);
     test::check_close(got, want, 0.0f, 0.0f);
-  }
+  });
 }
 
 TEST_CASE("f32_resize_bilinear reference: 5 -> 2 downsampling by scale and by size") {
@@ -170,12 +168,11 @@ TEST_CASE("f32_resize_bilinear matches the reference over shapes, channels and s
   };
   const Shape shapes[] = {{1, 1, 1, 1}, {1, 1, 3, 5},  {2, 2, 4, 4},  {5, 7, 10, 14}, {7, 5, 3, 2},
                           {9, 1, 4, 1}, {1, 9, 1, 17}, {6, 6, 1, 1},  {4, 3, 9, 7},   {17, 30, 34, 60}};
-  for (Isa isa : test::vector_isas()) {
+  test::for_each_vector_isa([&](Isa isa) {
     const ResizeKernels k = resize_kernels(isa);
     for (const Shape& s : shapes) {
       for (size_t c : {1, 3, 4, 5, 8, 12, 16, 17, 32, 40, 80}) {
         for (size_t pad : {0, 3}) {
-          CAPTURE(isa_name(isa));
           CAPTURE(s.in_h);
           CAPTURE(s.in_w);
           CAPTURE(s.out_h);
@@ -188,22 +185,21 @@ TEST_CASE("f32_resize_bilinear matches the reference over shapes, channels and s
         }
       }
     }
-  }
+  });
 }
 
 TEST_CASE("f32_resize_bilinear matches the reference by scale factor") {
-  for (Isa isa : test::vector_isas()) {
+  test::for_each_vector_isa([&](Isa isa) {
     const ResizeKernels k = resize_kernels(isa);
     for (float scale : {0.25f, 0.4f, 0.5f, 2.0f, 4.0f}) {
       for (size_t c : {3, 4, 128}) {
-        CAPTURE(isa_name(isa));
         CAPTURE(scale);
         CAPTURE(c);
         const ResizeParams p = resize_by_scale(13, 11, c, scale, scale);
         check_resize(k, p, 2, 0, p.out_h);
       }
     }
-  }
+  });
 }
 
 }  // namespace matte
