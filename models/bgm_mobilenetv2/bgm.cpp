@@ -310,6 +310,16 @@ struct Network::Impl {
     refiner3 = RefinerConv3(r3.cin - kFullIn, kFullIn, r3.cout, w.weights(r3), w.bias(r3), r3.act);
   }
 
+  // The decoder input that block n's output ends as a skip feature (x1, x2, x3), or null.
+  Tensor* skip_cat(int n) {
+    switch (n) {
+      case 1: return &cat3;
+      case 3: return &cat2;
+      case 6: return &cat1;
+      default: return nullptr;
+    }
+  }
+
   void plan(int w, int h, const Settings& s) {
     if (w <= 0 || h <= 0)
       throw Error("BGMv2 needs a frame with pixels, not " + std::to_string(w) + "x" + std::to_string(h));
@@ -328,11 +338,11 @@ struct Network::Impl {
       lh[i] = conv_output_size(lh[i - 1], 3, 2, 1, 1);
       lw[i] = conv_output_size(lw[i - 1], 3, 2, 1, 1);
     }
-    cat1.reshape(lh[3], lw[3], 288);
-    cat2.reshape(lh[2], lw[2], 152);
-    cat3.reshape(lh[1], lw[1], 80);
-    cat4.reshape(lh[0], lw[0], 54);
-    x0.reshape(lh[0], lw[0], 6);
+    cat1.reshape(lh[3], lw[3], decoder[0].cin());
+    cat2.reshape(lh[2], lw[2], decoder[1].cin());
+    cat3.reshape(lh[1], lw[1], decoder[2].cin());
+    cat4.reshape(lh[0], lw[0], decoder[3].cin());
+    x0.reshape(lh[0], lw[0], stem.cin());
     stem_out.reshape(lh[1], lw[1], stem.cout());
 
     size_t expand_max = 0, dw_max = 0;
@@ -345,27 +355,24 @@ struct Network::Impl {
       expand_max = std::max(expand_max, in_px * size_t(b.hidden));
       dw_max = std::max(dw_max, out_px * size_t(b.hidden));
       View& o = out_view[size_t(n)];
-      if (n == 1) {
-        o = cat3.slice(64, 16);
-      } else if (n == 3) {
-        o = cat2.slice(128, 24);
-      } else if (n == 6) {
-        o = cat1.slice(256, 32);
+      const int c = b.project.cout();
+      if (Tensor* cat = skip_cat(n)) {
+        o = cat->slice(cat->channels() - c, c);  // after the upsampled input
       } else {
-        block_out[size_t(n)].reshape(lh[level], lw[level], b.project.cout());
+        block_out[size_t(n)].reshape(lh[level], lw[level], c);
         o = block_out[size_t(n)].view();
       }
     }
     expand_buf.reshape(1, 1, int(expand_max));
     dw_buf.reshape(1, 1, int(dw_max));
-    pooled.reshape(1, 1, 320);
-    pool_feature.reshape(1, 1, 256);
-    aspp_cat.reshape(lh[4], lw[4], 1280);
+    pooled.reshape(1, 1, aspp_pool.cin());
+    pool_feature.reshape(1, 1, aspp_pool.cout());
+    aspp_cat.reshape(lh[4], lw[4], aspp_project.cin());
     for (AtrousConv& a : aspp_atrous) a.plan(lh[4], lw[4]);
-    aspp_out.reshape(lh[4], lw[4], 256);
-    d1.reshape(lh[3], lw[3], 128);
-    d2.reshape(lh[2], lw[2], 64);
-    d3.reshape(lh[1], lw[1], 48);
+    aspp_out.reshape(lh[4], lw[4], aspp_project.cout());
+    d1.reshape(lh[3], lw[3], decoder[0].cout());
+    d2.reshape(lh[2], lw[2], decoder[1].cout());
+    d3.reshape(lh[1], lw[1], decoder[2].cout());
     coarse.reshape(lh[0], lw[0], kCoarse);
 
     const int hq = H / 4, wq = W / 4, hh = H / 2, wh = W / 2;
@@ -434,24 +441,29 @@ struct Network::Impl {
 
   void aspp() {
     const View x4 = out_view[kBlocks - 1];
+    // The branches side by side in aspp_cat: 1x1, the three atrous ones, image pooling.
+    int at = 0;
     {
-      const View o = aspp_cat.slice(0, 256);
+      const View o = aspp_cat.slice(at, aspp0.cout());
       const auto timed = step(kAspp, "conv1x1", aspp0.flops(o));
       aspp0.run(x4, o);
+      at += o.channels;
     }
     for (size_t i = 0; i < 3; ++i) {
-      const View o = aspp_cat.slice(256 * int(i + 1), 256);
+      const View o = aspp_cat.slice(at, aspp_atrous[i].cout());
       const auto timed = step(kAspp, kAtrousNames[i], aspp_atrous[i].flops(o));
       aspp_atrous[i].run(x4, o);
+      at += o.channels;
     }
     {
       const auto timed = step(kAspp, "image pooling");
       pool().f32_global_avgpool({size_t(x4.h), size_t(x4.w), size_t(x4.channels)}, x4.data, x4.stride,
                                 pooled.data());
-      aspp_pool.run(vector_view(pooled.data(), 320), vector_view(pool_feature.data(), 256));
+      const int c = aspp_pool.cout();
+      aspp_pool.run(vector_view(pooled.data(), aspp_pool.cin()), vector_view(pool_feature.data(), c));
       // Resizing the 1×1 pooled branch back is a broadcast.
-      const View branch = aspp_cat.slice(1024, 256);
-      for_pixels(branch.pixels(), 256, [&](size_t i) { std::copy_n(pool_feature.data(), 256, branch.pixel(i)); });
+      const View branch = aspp_cat.slice(at, c);
+      for_pixels(branch.pixels(), size_t(c), [&](size_t i) { std::copy_n(pool_feature.data(), c, branch.pixel(i)); });
     }
     const auto timed = step(kAspp, "project", aspp_project.flops(aspp_out.view()));
     aspp_project.run(aspp_cat.view(), aspp_out.view());
@@ -465,7 +477,7 @@ struct Network::Impl {
       {
         const auto timed = step(kDecoder, kDecoderSteps[i].upsample);
         if (i < 3) resize_to(in[i], cat[i].slice(0, in[i].channels));
-        else resize_to(in[i], cat[i].slice(0, in[i].channels), x0.view(), cat[i].slice(in[i].channels, 6));
+        else resize_to(in[i], cat[i].slice(0, in[i].channels), x0.view(), cat[i].slice(in[i].channels, x0.channels()));
       }
       const auto timed = step(kDecoder, kDecoderSteps[i].conv, decoder[i].flops(conv_out[i]));
       decoder[i].run(cat[i], conv_out[i]);
@@ -485,7 +497,7 @@ struct Network::Impl {
       if (out.alpha_sm) out.alpha_sm[i] = c[0];
       if (out.error_sm) out.error_sm[i] = c[4];
       if (out.foreground_sm) {
-        const float* src = x0.data() + i * 6;
+        const float* src = x0.data() + i * x0.channels();
         for (size_t k = 0; k < 3; ++k) out.foreground_sm[k * n + i] = clamp01(src[k] + c[1 + k]);
       }
     });

@@ -25,6 +25,7 @@ class AtrousConv {
   // out: in's size, cout channels.
   void run(const View& in, const View& out);
   double flops(const View& out) const { return conv_.flops(out); }
+  int cout() const { return conv_.cout(); }
 
  private:
   int dilation_ = 1;
