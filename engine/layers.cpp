@@ -183,8 +183,8 @@ void DepthwiseConv::run(const View& in, const View& out) const {
   p.in_w = static_cast<size_t>(in.w);
   p.out_h = static_cast<size_t>(out.h);
   p.out_w = static_cast<size_t>(out.w);
-  p.in_pixel_stride = in.stride;
-  p.out_pixel_stride = out.stride;
+  p.in_stride = in.stride;
+  p.out_stride = out.stride;
   p.act = act_;
   const DwConvFn fn = dwconv_for_kernel(dwconv(), static_cast<size_t>(kernel_));
   const size_t row_work = p.out_w * p.channels * static_cast<size_t>(kernel_ * kernel_);

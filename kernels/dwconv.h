@@ -20,7 +20,7 @@ struct DwConvParams {
   size_t out_h = 0, out_w = 0;
   // Distance between neighbouring pixels in floats (≥ channels): lets input and output be channel
   // slices of wider concatenated buffers.
-  size_t in_pixel_stride = 0, out_pixel_stride = 0;
+  size_t in_stride = 0, out_stride = 0;
   Act act = Act::none;
 };
 

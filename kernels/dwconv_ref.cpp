@@ -27,11 +27,11 @@ void dwconv(size_t kernel, const DwConvParams& p, const float* input, const floa
             const int64_t ix =
                 static_cast<int64_t>(x * p.stride + kx * p.dilation) - static_cast<int64_t>(p.pad_left);
             if (ix < 0 || ix >= wd) continue;
-            acc += input[(static_cast<size_t>(iy) * p.in_w + static_cast<size_t>(ix)) * p.in_pixel_stride + c] *
+            acc += input[(static_cast<size_t>(iy) * p.in_w + static_cast<size_t>(ix)) * p.in_stride + c] *
                    w[(ky * kernel + kx) * p.channels + c];
           }
         }
-        output[(y * p.out_w + x) * p.out_pixel_stride + c] = act_ref(p.act, acc);
+        output[(y * p.out_w + x) * p.out_stride + c] = act_ref(p.act, acc);
       }
     }
   }

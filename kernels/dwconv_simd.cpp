@@ -85,7 +85,7 @@ template <class V, size_t K, size_t S, size_t D, size_t N, bool Clip>
 [[gnu::always_inline]] inline void group(const Row<K>& r, const V* w, V b, size_t c, size_t x0) {
   constexpr size_t kCols = (N - 1) * S + (K - 1) * D + 1;
   const DwConvParams& p = *r.p;
-  const size_t is = p.in_pixel_stride;
+  const size_t is = p.in_stride;
   const ptrdiff_t ix0 = static_cast<ptrdiff_t>(x0 * S) - static_cast<ptrdiff_t>(p.pad_left);
   V acc[N];
 #pragma GCC unroll 8
@@ -106,7 +106,7 @@ template <class V, size_t K, size_t S, size_t D, size_t N, bool Clip>
       }
     }
   }
-  store_act(p.act, acc, r.out + x0 * p.out_pixel_stride + c, p.out_pixel_stride);
+  store_act(p.act, acc, r.out + x0 * p.out_stride + c, p.out_stride);
 }
 
 // Channels [c, c + lanes) of the whole output row. Groups start every N pixels; the last one ends
@@ -147,11 +147,11 @@ void row_block_generic(const Row<K>& r, size_t c) {
       for (size_t kx = 0; kx < K; ++kx) {
         const ptrdiff_t ix = ix0 + static_cast<ptrdiff_t>(kx * p.dilation);
         if (ix < 0 || ix >= static_cast<ptrdiff_t>(p.in_w)) continue;
-        acc = xsimd::fma(load<V>(r.rows[ky] + static_cast<size_t>(ix) * p.in_pixel_stride + c), w[ky * K + kx], acc);
+        acc = xsimd::fma(load<V>(r.rows[ky] + static_cast<size_t>(ix) * p.in_stride + c), w[ky * K + kx], acc);
       }
     }
     const V one[1] = {acc};
-    store_act(p.act, one, r.out + x * p.out_pixel_stride + c, p.out_pixel_stride);
+    store_act(p.act, one, r.out + x * p.out_stride + c, p.out_stride);
   }
 }
 
@@ -192,7 +192,7 @@ void f32_dwconv(const DwConvParams& p, const float* input, const float* packed_w
   const size_t span = (K - 1) * p.dilation;
   r.x_lo = std::min(p.out_w, (p.pad_left + p.stride - 1) / p.stride);
   r.x_hi = p.in_w + p.pad_left > span ? std::min(p.out_w, (p.in_w + p.pad_left - span - 1) / p.stride + 1) : 0;
-  const size_t in_row = p.in_w * p.in_pixel_stride;
+  const size_t in_row = p.in_w * p.in_stride;
 
   for (size_t y = y_begin; y < y_end; ++y) {
     for (size_t ky = 0; ky < K; ++ky) {
@@ -200,7 +200,7 @@ void f32_dwconv(const DwConvParams& p, const float* input, const float* packed_w
       const bool inside = iy >= p.pad_top && iy - p.pad_top < p.in_h;
       r.rows[ky] = inside ? input + (iy - p.pad_top) * in_row : nullptr;
     }
-    r.out = output + y * p.out_w * p.out_pixel_stride;
+    r.out = output + y * p.out_w * p.out_stride;
     // A window entirely outside the image leaves act(bias).
     row_channels<Arch, K>(r, 0);
   }

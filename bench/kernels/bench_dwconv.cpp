@@ -17,8 +17,8 @@ DwConvParams params_for(const DwShape& s) {
   const size_t pad = (s.kernel - 1) * s.dilation / 2, span = (s.kernel - 1) * s.dilation;
   return {.channels = s.channels, .stride = s.stride, .dilation = s.dilation, .pad_top = pad, .pad_left = pad,
           .in_h = s.in_h, .in_w = s.in_w, .out_h = (s.in_h + 2 * pad - span - 1) / s.stride + 1,
-          .out_w = (s.in_w + 2 * pad - span - 1) / s.stride + 1, .in_pixel_stride = s.channels,
-          .out_pixel_stride = s.channels, .act = Act::hardswish};
+          .out_w = (s.in_w + 2 * pad - span - 1) / s.stride + 1, .in_stride = s.channels,
+          .out_stride = s.channels, .act = Act::hardswish};
 }
 
 void BM_f32_dwconv(benchmark::State& state, Isa isa, DwShape s) {

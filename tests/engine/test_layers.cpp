@@ -259,7 +259,7 @@ TEST_CASE("DepthwiseConv matches the reference and gives the same bits on one an
     p.channels = size_t(c.channels), p.stride = size_t(c.stride), p.dilation = size_t(c.dilation);
     p.pad_top = p.pad_left = size_t(pad);
     p.in_h = size_t(c.h), p.in_w = size_t(c.w), p.out_h = size_t(oh), p.out_w = size_t(ow);
-    p.in_pixel_stride = in.stride, p.out_pixel_stride = size_t(c.channels), p.act = Act::relu6;
+    p.in_stride = in.stride, p.out_stride = size_t(c.channels), p.act = Act::relu6;
     std::vector<float> packed(dwconv_packed_size(p.channels, size_t(c.kernel)));
     dwconv_pack(p.channels, size_t(c.kernel), weights.data(), packed.data());
     std::vector<float> want(size_t(oh * ow * c.channels));

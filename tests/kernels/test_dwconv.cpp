@@ -38,10 +38,10 @@ std::vector<float> packed_random_weights(size_t channels, size_t kernel, uint32_
 // the reference over the same rows; every unwritten float (other rows, slice gaps) must stay NaN.
 void compare(Isa isa, size_t kernel, const DwConvParams& p, uint32_t seed, size_t y_begin, size_t y_mid,
              size_t y_end, bool with_bias) {
-  const auto input = strided_input(p.in_h * p.in_w, p.channels, p.in_pixel_stride, seed);
+  const auto input = strided_input(p.in_h * p.in_w, p.channels, p.in_stride, seed);
   const auto weights = packed_random_weights(p.channels, kernel, seed + 1);
   const auto bias = test::random_floats(p.channels, seed + 2);
-  const size_t out_size = p.out_h * p.out_w * p.out_pixel_stride;
+  const size_t out_size = p.out_h * p.out_w * p.out_stride;
   auto want = test::poisoned(out_size), got = test::poisoned(out_size);
   const float* b = with_bias ? bias.data() : nullptr;
   dwconv_for_kernel(dwconv_kernels(Isa::scalar), kernel)(p, input.data(), weights.data(), b, want.data(), y_begin,
@@ -52,8 +52,8 @@ void compare(Isa isa, size_t kernel, const DwConvParams& p, uint32_t seed, size_
   test::check_close(got, want, 1e-5f, 1e-5f);
   // The reference itself leaves the gaps alone and writes finite numbers everywhere else.
   for (size_t i = 0; i < out_size; ++i) {
-    const size_t y = i / (p.out_w * p.out_pixel_stride);
-    const bool written = y >= y_begin && y < y_end && i % p.out_pixel_stride < p.channels;
+    const size_t y = i / (p.out_w * p.out_stride);
+    const bool written = y >= y_begin && y < y_end && i % p.out_stride < p.channels;
     if (written != !std::isnan(want[i])) {
       CAPTURE(i);
       REQUIRE(written == !std::isnan(want[i]));
@@ -72,7 +72,7 @@ TEST_CASE("dwconv reference on a hand-computed 3x3 case") {
   dwconv_pack(1, 3, weights.data(), packed.data());
   const float bias = -20.0f;
   DwConvParams p{.channels = 1, .stride = 1, .dilation = 1, .pad_top = 1, .pad_left = 1, .in_h = 3, .in_w = 3,
-                 .out_h = 3, .out_w = 3, .in_pixel_stride = 1, .out_pixel_stride = 1, .act = Act::relu};
+                 .out_h = 3, .out_w = 3, .in_stride = 1, .out_stride = 1, .act = Act::relu};
   auto out = test::poisoned(9);
   ref::f32_dwconv_3x3(p, input.data(), packed.data(), &bias, out.data(), 0, 3);
   // Sums 12 21 16 / 27 45 33 / 24 39 28, minus 20, ReLU.
@@ -84,7 +84,7 @@ TEST_CASE("dwconv reference on a hand-computed 3x3 case") {
   std::vector<float> w2(18, 1.0f), packed2(18);
   dwconv_pack(2, 3, w2.data(), packed2.data());
   p = {.channels = 2, .stride = 2, .dilation = 1, .pad_top = 0, .pad_left = 0, .in_h = 3, .in_w = 3,
-       .out_h = 1, .out_w = 1, .in_pixel_stride = 2, .out_pixel_stride = 2, .act = Act::none};
+       .out_h = 1, .out_w = 1, .in_stride = 2, .out_stride = 2, .act = Act::none};
   auto out2 = test::poisoned(2);
   ref::f32_dwconv_3x3(p, in2.data(), packed2.data(), nullptr, out2.data(), 0, 1);
   test::check_close(out2, {45, 90}, 0.0f, 0.0f);
@@ -94,7 +94,7 @@ TEST_CASE("dwconv reference on a hand-computed 3x3 case") {
   w5[12] = 3.0f;
   dwconv_pack(1, 5, w5.data(), packed5.data());
   p = {.channels = 1, .stride = 1, .dilation = 2, .pad_top = 4, .pad_left = 4, .in_h = 1, .in_w = 1,
-       .out_h = 1, .out_w = 1, .in_pixel_stride = 1, .out_pixel_stride = 1, .act = Act::none};
+       .out_h = 1, .out_w = 1, .in_stride = 1, .out_stride = 1, .act = Act::none};
   float x = 1.5f, y = 0.0f;
   ref::f32_dwconv_5x5(p, &x, packed5.data(), nullptr, &y, 0, 1);
   CHECK(y == 4.5f);
@@ -127,8 +127,8 @@ TEST_CASE("dwconv matches the reference over kernels, strides, dilations, paddin
                 p.out_w = out_extent(s.w, p.pad_left, extra, kernel, stride, dilation);
                 if (p.out_h == 0 || p.out_w == 0) continue;
                 // Alternate dense tensors with channel slices of wider buffers.
-                p.in_pixel_stride = c + (seed % 3 == 0 ? 0 : 5);
-                p.out_pixel_stride = c + (seed % 4 == 0 ? 0 : 3);
+                p.in_stride = c + (seed % 3 == 0 ? 0 : 5);
+                p.out_stride = c + (seed % 4 == 0 ? 0 : 3);
                 p.act = kActs[seed % kActs.size()];
                 CAPTURE(kernel);
                 CAPTURE(stride);
@@ -157,7 +157,7 @@ TEST_CASE("dwconv writes only the requested output rows") {
         CAPTURE(c);
         DwConvParams p{.channels = c, .stride = 1, .dilation = 1, .pad_top = kernel / 2,
                        .pad_left = kernel / 2, .in_h = 11, .in_w = 13, .out_h = 11, .out_w = 13,
-                       .in_pixel_stride = c + 8, .out_pixel_stride = c + 1, .act = Act::hardswish};
+                       .in_stride = c + 8, .out_stride = c + 1, .act = Act::hardswish};
         compare(isa, kernel, p, 99, 2, 2, 9, true);
         compare(isa, kernel, p, 98, 0, 1, 1, true);
         compare(isa, kernel, p, 97, 10, 10, 11, true);
@@ -177,8 +177,8 @@ TEST_CASE("dwconv matches the reference at network channel counts") {
           CAPTURE(stride);
           const size_t pad = kernel / 2;
           DwConvParams p{.channels = c, .stride = stride, .dilation = 1, .pad_top = pad, .pad_left = pad,
-                         .in_h = 9, .in_w = 10, .out_h = 0, .out_w = 0, .in_pixel_stride = c,
-                         .out_pixel_stride = c, .act = Act::hardswish};
+                         .in_h = 9, .in_w = 10, .out_h = 0, .out_w = 0, .in_stride = c,
+                         .out_stride = c, .act = Act::hardswish};
           p.out_h = out_extent(p.in_h, pad, 0, kernel, stride, 1);
           p.out_w = out_extent(p.in_w, pad, 0, kernel, stride, 1);
           compare(isa, kernel, p, static_cast<uint32_t>(c + kernel + stride), 0, 3, p.out_h, true);
@@ -207,8 +207,8 @@ TEST_CASE("dwconv matches the reference on rows wide enough for whole pixel grou
             CAPTURE(c);
             const size_t pad = (kernel - 1) * dilation / 2;
             DwConvParams p{.channels = c, .stride = stride, .dilation = dilation, .pad_top = pad, .pad_left = pad,
-                           .in_h = 6, .in_w = w, .out_h = 0, .out_w = 0, .in_pixel_stride = c + seed % 3,
-                           .out_pixel_stride = c + seed % 2, .act = kActs[seed % kActs.size()]};
+                           .in_h = 6, .in_w = w, .out_h = 0, .out_w = 0, .in_stride = c + seed % 3,
+                           .out_stride = c + seed % 2, .act = kActs[seed % kActs.size()]};
             p.out_h = out_extent(p.in_h, pad, 0, kernel, stride, dilation);
             p.out_w = out_extent(p.in_w, pad, 0, kernel, stride, dilation);
             compare(isa, kernel, p, seed, 0, 2, p.out_h, seed % 4 != 0);
@@ -222,7 +222,7 @@ TEST_CASE("dwconv as the guided filter's 3x3 box filter") {
   std::vector<float> weights(c * 9, 1.0f / 9.0f), packed(dwconv_packed_size(c, 3));
   dwconv_pack(c, 3, weights.data(), packed.data());
   const DwConvParams p{.channels = c, .stride = 1, .dilation = 1, .pad_top = 1, .pad_left = 1, .in_h = h,
-                       .in_w = w, .out_h = h, .out_w = w, .in_pixel_stride = c, .out_pixel_stride = c,
+                       .in_w = w, .out_h = h, .out_w = w, .in_stride = c, .out_stride = c,
                        .act = Act::none};
   std::vector<float> want(h * w * c, 0.0f);
   for (size_t y = 0; y < h; ++y)
