@@ -8,11 +8,7 @@
 
 namespace matte {
 
-namespace {
-
 std::string size_text(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
-
-}  // namespace
 
 void check_frame(const Image8& frame) {
   if (!frame.data || frame.width <= 0 || frame.height <= 0)

@@ -11,6 +11,8 @@
 namespace matte {
 
 // Throws Error when the frame has no pixels, no data or a row stride shorter than a row.
+// "WxH", as errors write sizes.
+std::string size_text(int w, int h);
 void check_frame(const Image8& frame);
 void check_frame(const PlanarImage& frame);
 

@@ -23,17 +23,12 @@
 
 namespace matte {
 
-namespace {
-
-std::string size_text(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
-
-}  // namespace
-
 float auto_downsample_ratio(int width, int height) {
   return std::min(1.0f, 512.0f / static_cast<float>(std::max({width, height, 1})));
 }
 
 struct Session::Impl {
+  const Architecture& architecture;
   std::unique_ptr<Network> network;
   Capabilities capabilities;  // with this session's setting values
   tbb::task_arena arena;
@@ -43,8 +38,9 @@ struct Session::Impl {
   std::optional<std::pair<int, int>> clip_size;
 
   Impl(const WeightFile& weights, const SessionOptions& options)
-      : network(architecture_of(weights).load(weights)),
-        capabilities(architecture_of(weights).capabilities),
+      : architecture(architecture_of(weights)),
+        network(architecture.load(weights)),
+        capabilities(architecture.capabilities),
         arena(options.threads > 0 ? options.threads : tbb::info::default_concurrency()),
         profiler(options.profile ? std::make_unique<Profiler>() : nullptr),
         results(options.results) {

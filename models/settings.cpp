@@ -13,22 +13,6 @@ namespace matte {
 
 namespace {
 
-std::string range_text(const Setting& s) {
-  std::string text = s.kind == Setting::Kind::integer ? "an integer in [" + number_text(s.min) + ", "
-                                                      : "a number in (" + number_text(s.min) + ", ";
-  text += number_text(s.max) + "]";
-  for (const std::string& word : s.words) text += " or " + word;
-  return text;
-}
-
-std::string words_text(const Setting& s) {
-  std::string text;
-  for (size_t i = 0; i < s.words.size(); ++i) {
-    text += (i == 0 ? "" : i + 1 == s.words.size() ? " or " : ", ") + s.words[i];
-  }
-  return text;
-}
-
 // The whole text as a number; NaN when it is not one.
 double parse_number(const std::string& text) {
   // strtod would skip leading white space.
@@ -47,6 +31,21 @@ std::string number_text(double value) {
   return text;
 }
 
+std::string setting_values_text(const Setting& s) {
+  std::string text;
+  if (s.kind == Setting::Kind::word) {
+    for (size_t i = 0; i < s.words.size(); ++i) {
+      text += (i == 0 ? "" : i + 1 == s.words.size() ? " or " : ", ") + s.words[i];
+    }
+    return text;
+  }
+  text = s.kind == Setting::Kind::integer
+             ? "an integer in [" + std::to_string(int64_t(s.min)) + ", " + std::to_string(int64_t(s.max)) + "]"
+             : "a number in (" + number_text(s.min) + ", " + number_text(s.max) + "]";
+  for (const std::string& word : s.words) text += " or " + word;
+  return text;
+}
+
 const Setting* Capabilities::setting(const std::string& name) const {
   for (const Setting& s : settings) {
     if (s.name == name) return &s;
@@ -58,12 +57,14 @@ void check_setting(const Setting& setting, const std::string& value) {
   for (const std::string& word : setting.words) {
     if (value == word) return;
   }
-  if (setting.kind == Setting::Kind::word) throw Error(setting.name + " " + value + ": not " + words_text(setting));
+  if (setting.kind == Setting::Kind::word) throw Error(setting.name + " " + value + ": not " + setting_values_text(setting));
   const double v = parse_number(value);
   const bool whole = setting.kind != Setting::Kind::integer || v == std::floor(v);
   const bool above = setting.kind == Setting::Kind::integer ? v >= setting.min : v > setting.min;
   // Written to reject NaN too.
-  if (!(whole && above && v <= setting.max)) throw Error(setting.name + " " + value + ": not " + range_text(setting));
+  if (!(whole && above && v <= setting.max)) {
+    throw Error(setting.name + " " + value + ": not " + setting_values_text(setting));
+  }
 }
 
 void apply_settings(Capabilities& capabilities, const std::vector<std::pair<std::string, std::string>>& options) {

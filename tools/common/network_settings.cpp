@@ -1,10 +1,10 @@
 #include "tools/common/network_settings.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <sstream>
 
 #include "engine/matte.h"
+#include "models/settings.h"
 
 namespace matte::cli {
 
@@ -24,15 +24,7 @@ std::vector<std::pair<Setting, std::string>> distinct_settings() {
 }
 
 std::string values_text(const Setting& s) {
-  std::string text;
-  if (s.kind == Setting::Kind::integer) text = "an integer, at least " + std::to_string(int64_t(s.min));
-  if (s.kind == Setting::Kind::number) {
-    char range[64];
-    std::snprintf(range, sizeof range, "in (%g, %g]", s.min, s.max);
-    text = range;
-  }
-  for (const std::string& word : s.words) text += (text.empty() ? "" : " or ") + word;
-  return text + "; default " + (s.value.empty() ? "the model's" : s.value);
+  return setting_values_text(s) + "; default " + (s.value.empty() ? "the model's" : s.value);
 }
 
 }  // namespace
