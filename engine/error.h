@@ -1,16 +1,12 @@
 #pragma once
 
 #include <cstdint>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
-namespace matte {
+#include "engine/matte.h"  // Error
 
-// Every user-facing failure: the message names the file or value and the problem.
-struct Error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+namespace matte {
 
 // "[16,3,3,3]": how shapes appear in messages.
 inline std::string shape_text(const std::vector<int64_t>& shape) {

@@ -12,11 +12,23 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "matte_config.h"
+
 namespace matte {
+
+// Every failure the library reports: the message names the file or value and the problem.
+struct MATTE_API Error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+  ~Error() override;  // out of line: the type's identity lives in the library
+};
+
+// The library's MATTE_VERSION_STRING, which may differ from the header's.
+MATTE_API const char* version();
 
 enum class PixelFormat { rgb8, bgr8 };
 
@@ -97,7 +109,7 @@ struct Setting {
 
 // What the session's network takes and gives, so that callers check their inputs and name the
 // network without knowing which it is.
-struct Capabilities {
+struct MATTE_API Capabilities {
   std::string architecture;  // the weight file's: "rvm_mobilenetv3", "rvm_resnet50", "bgm_mobilenetv2"
   std::string title;         // for messages: "RVM (MobileNetV3)"
   bool takes_plate = false;  // a clean background plate with every frame: process(frame, plate)
@@ -110,9 +122,9 @@ struct Capabilities {
 };
 
 // Every network this build runs, in registry order, with its settings' defaults.
-std::vector<Capabilities> supported_networks();
+MATTE_API std::vector<Capabilities> supported_networks();
 // Throws Error("<name> <value>: ...") unless `value` is valid for `setting`.
-void check_setting(const Setting& setting, const std::string& value);
+MATTE_API void check_setting(const Setting& setting, const std::string& value);
 
 struct SessionOptions {
   int threads = 0;  // 0 = every core
@@ -123,7 +135,7 @@ struct SessionOptions {
   Result results = Result::all;  // what process() fills; values outside Result::all throw Error
 };
 
-class Session {
+class MATTE_API Session {
  public:
   // Throws matte::Error (naming the file) for a missing or broken file, or another architecture.
   explicit Session(const std::string& weight_path, SessionOptions options = {});
@@ -173,6 +185,6 @@ class Session {
 };
 
 // min(1, 512 / max(width, height)): RVM's recommendation as the default ratio.
-float auto_downsample_ratio(int width, int height);
+MATTE_API float auto_downsample_ratio(int width, int height);
 
 }  // namespace matte

@@ -322,8 +322,14 @@ TEST_CASE("onnx2flat: bad inputs fail with one line naming the file and leave no
   CHECK(std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator()) == 6);
 }
 
-TEST_CASE("onnx2flat: usage errors exit 2 and --dump lists the graph") {
+TEST_CASE("onnx2flat: usage errors exit 2, --help and --version exit 0, --dump lists the graph") {
   std::string err;
+  for (const char* flag : {"--help", "-h", "--version"}) {
+    std::ostringstream out, flag_err;
+    CHECK(run_onnx2flat({flag}, out, flag_err) == 0);
+    CHECK(flag_err.str().empty());
+    CHECK(out.str().find(std::string(flag) == "--version" ? "onnx2flat " : "usage: onnx2flat") == 0);
+  }
   CHECK(run({}, err) == 2);
   CHECK(err.find("usage:") != std::string::npos);
   CHECK(run({"a.onnx"}, err) == 2);

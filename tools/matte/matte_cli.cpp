@@ -264,7 +264,7 @@ int run_matte(const std::vector<std::string>& argv, std::ostream& out, std::ostr
     return 0;
   }
   if (std::find(argv.begin(), argv.end(), "--version") != argv.end()) {
-    out << "matte " << MATTE_VERSION << "\n";
+    out << "matte " << version() << "\n";
     return 0;
   }
   try {

@@ -16,12 +16,16 @@ namespace matte {
 namespace {
 
 // The networks named are the registry's, so a new one is listed without touching this text.
-int usage(std::ostream& err, const std::string& problem) {
+std::string usage_text() {
   std::string networks;
   for (const auto* r : convert::recognisers()) networks += (networks.empty() ? "" : ", ") + std::string(r->title);
-  err << "onnx2flat: " << problem << "\n"
-      << "usage: onnx2flat IN.onnx OUT.safetensors   convert an ONNX file of " << networks << "\n"
-      << "       onnx2flat --dump IN.onnx            list the graph's nodes and initializers\n";
+  return "usage: onnx2flat IN.onnx OUT.safetensors   convert an ONNX file of " + networks + "\n" +
+         "       onnx2flat --dump IN.onnx            list the graph's nodes and initializers\n" +
+         "       onnx2flat --help | --version\n";
+}
+
+int usage(std::ostream& err, const std::string& problem) {
+  err << "onnx2flat: " << problem << "\n" << usage_text();
   return 2;
 }
 
@@ -52,6 +56,14 @@ void convert_file(const std::string& in, const std::string& out_path, std::ostre
 }  // namespace
 
 int run_onnx2flat(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
+    out << usage_text();
+    return 0;
+  }
+  if (args.size() == 1 && args[0] == "--version") {
+    out << "onnx2flat " << version() << "\n";
+    return 0;
+  }
   if (args.size() != 2) return usage(err, "expected two arguments");
   try {
     if (args[0].starts_with("-") && args[0] != "--dump") return usage(err, "unknown option " + args[0]);

@@ -7,10 +7,6 @@
 #include "engine/sha256.h"
 #include "tools/onnx2flat/recogniser.h"
 
-#ifndef MATTE_VERSION
-#error "MATTE_VERSION must be defined by the build"
-#endif
-
 namespace matte {
 
 namespace convert {
@@ -58,7 +54,7 @@ bool is_relu6(const Graph& graph, const onnx::NodeProto& clip) {
 
 }  // namespace
 
-std::string converter_version() { return MATTE_VERSION; }
+std::string converter_version() { return version(); }
 
 int64_t default_opset(const onnx::ModelProto& model) {
   for (const auto& op : model.opset_import()) {
