@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 packages=(build-essential cmake pkg-config libxsimd-dev libtbb-dev libopencv-dev nlohmann-json3-dev
           doctest-dev libbenchmark-dev libonnx-dev libprotobuf-dev protobuf-compiler zlib1g-dev
           libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
+          python3 python3-numpy file  # the Python module and its test; file: cpack -G DEB
           clang-16 libclang-rt-16-dev)  # clang: the sanitizer and libFuzzer builds
 missing=()
 for p in "${packages[@]}"; do

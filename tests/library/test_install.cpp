@@ -121,5 +121,33 @@ TEST_CASE("library: Python from the installed prefix mattes as the CLI does, any
   }
 }
 
+TEST_CASE("library: cpack -G DEB makes a .deb of the install below /usr that depends on Debian's runtime packages") {
+  const Installed in;  // its folder only
+  ok("cpack --config " + shell_word(fs::path(MATTE_BINARY_DIR) / "CPackConfig.cmake") + " -G DEB -B " +
+     shell_word(in.root / "deb"));
+  const fs::path deb = in.root / "deb" / (std::string("matte_") + MATTE_VERSION_STRING + "_amd64.deb");
+  REQUIRE(fs::is_regular_file(deb));
+  const std::string files = ok("dpkg-deb -c " + shell_word(deb));
+  const std::string library = "./usr/lib/libmatte.so.0 -> libmatte.so." + std::string(MATTE_VERSION_STRING);
+  for (const std::string& f : {library, std::string("./usr/include/matte/matte_c.h"), std::string("./usr/bin/matte"),
+                               std::string("./usr/bin/onnx2flat"), std::string("./usr/lib/cmake/matte/matteConfig.cmake"),
+                               std::string("./usr/lib/pkgconfig/matte.pc"),
+                               std::string("./usr/lib/python3/dist-packages/matte/__init__.py"),
+                               std::string("./usr/share/matte/reference/run_onnx.js")}) {
+    INFO(f);
+    CHECK(files.find(f) != std::string::npos);
+  }
+  const std::string depends = ok("dpkg-deb -f " + shell_word(deb) + " Depends");
+  INFO(depends);
+  for (const char* package : {"libtbb12", "libstdc++6", "libc6", "libavcodec", "libopencv-core", "libprotobuf"})
+    CHECK(depends.find(package) != std::string::npos);
+  CHECK(depends.find("-dev") == std::string::npos);
+  CHECK(ok("dpkg-deb -f " + shell_word(deb) + " Package Version") ==
+        std::string("Package: matte\nVersion: ") + MATTE_VERSION_STRING + "\n");
+  // The library's shlibs file: packages built against it depend on this SONAME.
+  CHECK(ok("dpkg-deb -I " + shell_word(deb) + " shlibs").find("libmatte " + std::to_string(MATTE_VERSION_MAJOR) +
+                                                               " matte") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace matte::test

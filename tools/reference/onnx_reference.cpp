@@ -25,7 +25,16 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const char* const kScript = MATTE_REFERENCE_SCRIPT;
+// An installed tool's copy (P/bin/../share/matte/reference, where `npm ci` puts onnxruntime-node
+// beside it), else the source tree's.
+std::string script_path() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  const fs::path installed = exe.parent_path().parent_path() / "share/matte/reference/run_onnx.js";
+  return !ec && fs::exists(installed, ec) ? installed.string() : MATTE_REFERENCE_SCRIPT;
+}
+
+const std::string kScript = script_path();
 
 // A private directory for one node run, removed with everything in it.
 class TempDir {
@@ -184,7 +193,7 @@ std::vector<OrtFrame> run_onnx(const OrtJob& job) {
       result.push_back(std::move(frame));
     }
   } catch (const json::exception& e) {
-    throw Error("ONNX reference: unexpected outputs.json from " + std::string(kScript) + ": " + e.what());
+    throw Error("ONNX reference: unexpected outputs.json from " + kScript + ": " + e.what());
   }
   return result;
 }
@@ -199,7 +208,7 @@ std::vector<double> time_onnx(const OrtJob& job, int frames) {
   try {
     return json::parse(out).at("seconds").get<std::vector<double>>();
   } catch (const json::exception& e) {
-    throw Error("ONNX reference: unexpected timing output from " + std::string(kScript) + ": " + e.what());
+    throw Error("ONNX reference: unexpected timing output from " + kScript + ": " + e.what());
   }
 }
 
