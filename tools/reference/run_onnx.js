@@ -30,7 +30,7 @@ function loadOrt() {
   try {
     return require('onnxruntime-node');
   } catch (e) {
-    fail(`cannot load onnxruntime-node from ${__dirname}/node_modules (scripts/setup.sh in the source tree, or `npm ci --ignore-scripts` in that folder): ${e.message}`);
+    fail(`cannot load onnxruntime-node from ${__dirname}/node_modules (scripts/setup.sh in the source tree, or 'npm ci --ignore-scripts' in that folder): ${e.message}`);
   }
 }
 
