@@ -38,7 +38,8 @@ TEST_CASE("library: the install holds the headers, the versioned library, CMake 
   for (const char* f : {"include/matte/matte.h", "include/matte/matte_c.h", "include/matte/matte_config.h",
                         "lib/cmake/matte/matteConfig.cmake", "lib/cmake/matte/matteConfigVersion.cmake",
                         "lib/cmake/matte/matteTargets.cmake", "lib/pkgconfig/matte.pc",
-                        "lib/python3/dist-packages/matte/__init__.py"}) {
+                        "lib/python3/dist-packages/matte/__init__.py", "share/matte/reference/run_onnx.js",
+                        "share/matte/reference/package-lock.json"}) {
     INFO(f);
     CHECK(fs::is_regular_file(p / f));
   }

@@ -9,6 +9,7 @@
 #include <vector>
 #include <unistd.h>
 
+#include "engine/matte.h"
 #include "tests/shared_data.h"
 #include "tools/bench/bench.h"
 #include "tools/compare/compare.h"
@@ -92,6 +93,23 @@ TEST_CASE("tools: bad flags are usage errors (exit 2), missing files name the pa
   r = run(run_eval, {"--model", "m", "--matting-dir", "d", "--bogus", "1"});
   CHECK(r.code == 2);
   CHECK(r.err.find("unknown option --bogus") != std::string::npos);
+}
+
+TEST_CASE("tools: --help prints the usage and --version the version, both exit 0") {
+  const std::pair<const char*, Tool> tools[] = {
+      {"matte-bench", run_bench}, {"matte-compare", run_compare}, {"matte-eval", run_eval}};
+  for (const auto& [name, tool] : tools) {
+    INFO(name);
+    for (const char* help : {"--help", "-h"}) {
+      const Run r = run(tool, {help});
+      CHECK(r.code == 0);
+      CHECK(r.err.empty());
+      CHECK(r.out.find(std::string("usage: ") + name) == 0);
+    }
+    const Run r = run(tool, {"--version"});
+    CHECK(r.code == 0);
+    CHECK(r.out == std::string(name) + " " + version() + "\n");
+  }
 }
 
 TEST_CASE("matte-compare: 8 frames of the shared clip at ratio 0.5 agree with ONNX Runtime") {

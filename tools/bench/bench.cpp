@@ -155,7 +155,7 @@ int bench(const Args& args, std::ostream& out) {
 int run_bench(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   return run_tool("matte-bench", kUsage, argv,
                   with_setting_flags({"--model", "--width", "--height", "--frames", "--threads", "--onnx", "--input",
-                                      "--background-plate", "--results"}), err,
+                                      "--background-plate", "--results"}), out, err,
                   [&](const Args& args) { return bench(args, out); }, {"--profile"});
 }
 

@@ -86,8 +86,16 @@ void require_path(const std::string& path, const std::string& what) {
 }
 
 int run_tool(const char* tool, const char* usage, const std::vector<std::string>& argv,
-             const std::vector<std::string>& allowed, std::ostream& err, const std::function<int(const Args&)>& body,
-             const std::vector<std::string>& switches) {
+             const std::vector<std::string>& allowed, std::ostream& out, std::ostream& err,
+             const std::function<int(const Args&)>& body, const std::vector<std::string>& switches) {
+  if (argv.size() == 1 && (argv[0] == "--help" || argv[0] == "-h")) {
+    out << usage;
+    return 0;
+  }
+  if (argv.size() == 1 && argv[0] == "--version") {
+    out << tool << " " << version() << "\n";
+    return 0;
+  }
   try {
     return body(Args(argv, allowed, switches));
   } catch (const UsageError& e) {

@@ -40,10 +40,11 @@ class Args {
 };
 
 // Parses argv against `allowed` and runs `body`, turning exceptions into the tools' exit codes:
-// 2 with the usage text for a UsageError, 1 with a one-line message for any other failure.
+// 2 with the usage text for a UsageError, 1 with a one-line message for any other failure. A lone
+// --help (-h) or --version prints the usage text or "<tool> <version>" to `out` and returns 0.
 int run_tool(const char* tool, const char* usage, const std::vector<std::string>& argv,
-             const std::vector<std::string>& allowed, std::ostream& err, const std::function<int(const Args&)>& body,
-             const std::vector<std::string>& switches = {});
+             const std::vector<std::string>& allowed, std::ostream& out, std::ostream& err,
+             const std::function<int(const Args&)>& body, const std::vector<std::string>& switches = {});
 
 // Throws Error("<path>: no such file") (with `what` naming its role) unless the path exists, and
 // refuses what is neither a regular file nor a folder (FIFOs, devices).

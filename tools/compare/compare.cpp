@@ -203,7 +203,7 @@ int compare(const Args& args, std::ostream& out) {
 int run_compare(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   return run_tool("matte-compare", kUsage, argv,
                   with_setting_flags({"--onnx", "--model", "--input", "--frames", "--threads", "--json",
-                   "--background-plate"}), err,
+                   "--background-plate"}), out, err,
                   [&](const Args& args) { return compare(args, out); });
 }
 

@@ -124,7 +124,7 @@ int eval(const Args& args, std::ostream& out) {
 
 int run_eval(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   return run_tool("matte-eval", kUsage, argv,
-                  with_setting_flags({"--model", "--onnx", "--matting-dir", "--frames", "--threads"}), err,
+                  with_setting_flags({"--model", "--onnx", "--matting-dir", "--frames", "--threads"}), out, err,
                   [&](const Args& args) { return eval(args, out); });
 }
 
