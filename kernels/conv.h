@@ -21,26 +21,26 @@ struct ConvParams {
   size_t pad_top = 0, pad_left = 0;
   // Floats between consecutive pixels: cin / cout for a plain tensor, more for a channel slice.
   size_t in_stride, out_stride;
+  // [cout], or nullptr.
+  const float* bias = nullptr;
   Act act = Act::none;
 };
 
 struct ConvKernels {
   // Floats the packed weights of a [cout][cin][k][k] convolution take.
   size_t (*f32_conv_kxk_packed_size)(size_t cin, size_t cout, size_t k);
-  // weights: ONNX [cout][cin][k][k]; bias: [cout], or null for none. Packed layout: output-channel
-  // panels of conv_panel_width (NR, then narrower ones for the tail, zero-filled), each
-  // [width bias][k·k][cin][width].
-  void (*pack_f32_conv_kxk)(size_t cin, size_t cout, size_t k, const float* weights, const float* bias,
-                            float* packed);
+  // weights: ONNX [cout][cin][k][k]. Packed layout: output-channel panels of conv_panel_width
+  // (NR, then narrower ones for the tail, zero-filled), each [k·k][cin][width].
+  void (*pack_f32_conv_kxk)(size_t cin, size_t cout, size_t k, const float* weights, float* packed);
   // Output rows [y_begin, y_end) of act(conv(input) + bias).
   void (*f32_conv_kxk)(const ConvParams& p, const float* input, const float* packed, float* output,
                        size_t y_begin, size_t y_end);
 };
 
 namespace ref {
-// The reference uses panels of one output channel: [bias][k·k][cin] per channel.
+// The reference uses panels of one output channel: [k·k][cin] per channel.
 size_t f32_conv_kxk_packed_size(size_t cin, size_t cout, size_t k);
-void pack_f32_conv_kxk(size_t cin, size_t cout, size_t k, const float* weights, const float* bias, float* packed);
+void pack_f32_conv_kxk(size_t cin, size_t cout, size_t k, const float* weights, float* packed);
 void f32_conv_kxk(const ConvParams& p, const float* input, const float* packed, float* output, size_t y_begin,
                   size_t y_end);
 }  // namespace ref
@@ -55,8 +55,7 @@ static inline size_t conv_panel_width(size_t nr, size_t n) {
 
 // Packing shared by every table, panel widths from conv_panel_width.
 size_t conv_panels_size(size_t nr, size_t cin, size_t cout, size_t k);
-void pack_conv_panels(size_t nr, size_t cin, size_t cout, size_t k, const float* weights, const float* bias,
-                      float* packed);
+void pack_conv_panels(size_t nr, size_t cin, size_t cout, size_t k, const float* weights, float* packed);
 
 template <class Arch>
 ConvKernels conv_table();

@@ -43,15 +43,15 @@ struct Run {
 };
 
 // acc[m][v] = bias + Σ taps Σ ci input · weight for MR pixels × NV vectors of one panel
-// (width NV·vec), written raw to tmp [MR][NV·vec].
+// (width NV·vec, bias as wide), written raw to tmp [MR][NV·vec].
 template <class Arch, size_t MR, size_t NV>
-void conv_tile(const Run& r, size_t pixel0, const float* panel, float* tmp) {
+void conv_tile(const Run& r, size_t pixel0, const float* bias, const float* panel, float* tmp) {
   using B = xsimd::batch<float, Arch>;
   constexpr size_t V = B::size, W = NV * V;
   B acc[MR][NV];
 #pragma GCC unroll 4
   for (size_t v = 0; v < NV; ++v) {
-    const B b = B::load_unaligned(panel + v * V);
+    const B b = B::load_aligned(bias + v * V);
 #pragma GCC unroll 16
     for (size_t m = 0; m < MR; ++m) acc[m][v] = b;
   }
@@ -60,7 +60,7 @@ void conv_tile(const Run& r, size_t pixel0, const float* panel, float* tmp) {
     for (size_t g = 0; g < r.groups; ++g) {
       const size_t kx = r.kx0 + g;
       const float* a = r.input + (first + ptrdiff_t(ky) * r.tap_dy + ptrdiff_t(kx) * r.tap_dx);
-      const float* w = panel + W + (ky * r.k + kx) * r.cin * W;
+      const float* w = panel + (ky * r.k + kx) * r.cin * W;
       for (size_t c = 0; c < r.group_len; ++c, w += W) {
         B wv[NV];
 #pragma GCC unroll 4
@@ -82,7 +82,7 @@ void conv_tile(const Run& r, size_t pixel0, const float* panel, float* tmp) {
 
 template <class Arch, size_t NV, size_t... M>
 constexpr auto tile_table(std::index_sequence<0, M...>) {
-  using Fn = void (*)(const Run&, size_t, const float*, float*);
+  using Fn = void (*)(const Run&, size_t, const float*, const float*, float*);
   // Index 0 is never called: a tile has at least one pixel.
   return std::array<Fn, sizeof...(M) + 1>{nullptr, conv_tile<Arch, M, NV>...};
 }
@@ -119,12 +119,12 @@ std::pair<size_t, size_t> valid_taps(ptrdiff_t i0, size_t extent, size_t k, size
 
 // Every pixel of a run through one panel of width w, in tiles of MR pixels of TileArch.
 template <class TileArch, size_t NV, size_t MR>
-void conv_run_panel(const Run& r, size_t pixels, const float* panel, size_t w, size_t n, float* out,
-                    size_t out_stride, Act act, float* tmp) {
+void conv_run_panel(const Run& r, size_t pixels, const float* bias, const float* panel, size_t w, size_t n,
+                    float* out, size_t out_stride, Act act, float* tmp) {
   static constexpr auto tiles = tile_table<TileArch, NV>(std::make_index_sequence<MR + 1>{});
   for (size_t x = 0; x < pixels; x += MR) {
     const size_t mr = std::min(MR, pixels - x);
-    tiles[mr](r, x, panel, tmp);
+    tiles[mr](r, x, bias, panel, tmp);
     store_tile<TileArch>(tmp, mr, w, n, out + x * out_stride, out_stride, act);
   }
 }
@@ -136,8 +136,10 @@ void f32_conv_kxk(const ConvParams& p, const float* input, const float* packed, 
                   size_t y_end) {
   using T = ConvTile<Arch>;
   alignas(64) float tmp[std::max(T::mr_wide * T::nr, T::mr_single * T::vec)];
+  // One panel's bias, zero past cout: the accumulators start from it.
+  alignas(64) float bias[T::nr];
 
-  const size_t k = p.kernel, per_channel = 1 + k * k * p.cin;
+  const size_t k = p.kernel, per_channel = k * k * p.cin;
   const ptrdiff_t row = ptrdiff_t(p.in_w * p.in_stride);
   Run r{input, 0, ptrdiff_t(p.stride * p.in_stride), ptrdiff_t(p.dilation) * row,
         ptrdiff_t(p.dilation * p.in_stride), 0, 0, 0, 0, 0, k, p.cin};
@@ -168,13 +170,14 @@ void f32_conv_kxk(const ConvParams& p, const float* input, const float* packed, 
         w = conv_panel_width(T::nr, p.cout - c0);
         const size_t n = std::min(w, p.cout - c0);
         const float* panel = packed + c0 * per_channel;
+        for (size_t j = 0; j < w; ++j) bias[j] = p.bias && j < n ? p.bias[c0 + j] : 0.0f;
         if (w == T::nr)
-          conv_run_panel<Arch, 2, T::mr_wide>(r, x1 - x0, panel, w, n, out + c0, p.out_stride, p.act, tmp);
+          conv_run_panel<Arch, 2, T::mr_wide>(r, x1 - x0, bias, panel, w, n, out + c0, p.out_stride, p.act, tmp);
         else if (w == T::vec)
-          conv_run_panel<Arch, 1, T::mr_single>(r, x1 - x0, panel, w, n, out + c0, p.out_stride, p.act, tmp);
+          conv_run_panel<Arch, 1, T::mr_single>(r, x1 - x0, bias, panel, w, n, out + c0, p.out_stride, p.act, tmp);
         else
-          conv_run_panel<typename T::Narrow, 1, T::mr_single>(r, x1 - x0, panel, w, n, out + c0, p.out_stride,
-                                                               p.act, tmp);
+          conv_run_panel<typename T::Narrow, 1, T::mr_single>(r, x1 - x0, bias, panel, w, n, out + c0,
+                                                               p.out_stride, p.act, tmp);
       }
       x0 = x1;
     }
@@ -187,8 +190,8 @@ size_t f32_conv_kxk_packed_size(size_t cin, size_t cout, size_t k) {
 }
 
 template <class Arch>
-void pack_f32_conv_kxk(size_t cin, size_t cout, size_t k, const float* weights, const float* bias, float* packed) {
-  pack_conv_panels(ConvTile<Arch>::nr, cin, cout, k, weights, bias, packed);
+void pack_f32_conv_kxk(size_t cin, size_t cout, size_t k, const float* weights, float* packed) {
+  pack_conv_panels(ConvTile<Arch>::nr, cin, cout, k, weights, packed);
 }
 
 }  // namespace simd

@@ -182,12 +182,12 @@ void row_channels(const Row<K>& r, size_t c) {
 }
 
 template <class Arch, size_t K>
-void f32_dwconv(const DwConvParams& p, const float* input, const float* packed_weights, const float* bias,
-                float* output, size_t y_begin, size_t y_end) {
+void f32_dwconv(const DwConvParams& p, const float* input, const float* packed_weights, float* output,
+                size_t y_begin, size_t y_end) {
   Row<K> r{};
   r.p = &p;
   r.weights = packed_weights;
-  r.bias = bias;
+  r.bias = p.bias;
   // Interior columns: x·stride ≥ pad_left and x·stride − pad_left + (K−1)·dilation < in_w.
   const size_t span = (K - 1) * p.dilation;
   r.x_lo = std::min(p.out_w, (p.pad_left + p.stride - 1) / p.stride);

@@ -89,8 +89,7 @@ void f32_winograd_gemm(const WinogradParams& p, size_t tiles, const float* v, co
       }
 }
 
-void f32_winograd_output(const WinogradParams& p, const float* m, const float* bias, size_t tile0, size_t tiles,
-                         float* output) {
+void f32_winograd_output(const WinogradParams& p, const float* m, size_t tile0, size_t tiles, float* output) {
   const size_t tiles_x = winograd_tiles_x(p);
   for (size_t t = 0; t < tiles; ++t) {
     const size_t y0 = (tile0 + t) / tiles_x * kT, x0 = (tile0 + t) % tiles_x * kT;
@@ -98,7 +97,7 @@ void f32_winograd_output(const WinogradParams& p, const float* m, const float* b
       const float* mc = m + (t * p.cout + c) * kWinogradPoints;
       for (size_t a = 0; a < kT && y0 + a < p.h; ++a)
         for (size_t b = 0; b < kT && x0 + b < p.w; ++b) {
-          float s = bias[c];
+          float s = p.bias ? p.bias[c] : 0.0f;
           for (size_t i = 0; i < kW; ++i)
             for (size_t j = 0; j < kW; ++j) s += kAt[a][i] * mc[i * kW + j] * kAt[b][j];
           output[((y0 + a) * p.w + x0 + b) * p.out_stride + c] = act_ref(p.act, s);

@@ -124,9 +124,10 @@ TEST_CASE("dgf_coeffs reference equals the six passes it replaces bit for bit") 
       box16.insert(box16.end(), in.packed.begin() + kDgfPackedBox,
                    in.packed.begin() + kDgfPackedBox + kDgfBoxChannels * kDgfTaps);
     dwconv_pack(kDgfStats, 3, box16.data(), box.data());
-    const std::vector<float> zeros(kDgfStats, 0.0f);
-    const DwConvParams dp{kDgfStats, 1, 1, 1, 1, in.h, in.w, in.h, in.w, kDgfStats, kDgfStats, Act::none};
-    ref::f32_dwconv_3x3(dp, stats.data(), box.data(), zeros.data(), mean.data(), 0, in.h);
+    const DwConvParams dp{.channels = kDgfStats, .stride = 1, .dilation = 1, .pad_top = 1, .pad_left = 1,
+                          .in_h = in.h, .in_w = in.w, .out_h = in.h, .out_w = in.w, .in_stride = kDgfStats,
+                          .out_stride = kDgfStats};
+    ref::f32_dwconv_3x3(dp, stats.data(), box.data(), mean.data(), 0, in.h);
     for (size_t i = 0; i < n; ++i) {
       const float* m = mean.data() + i * kDgfStats;
       float* r = conv_in.data() + i * kDgfIn;
