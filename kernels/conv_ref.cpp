@@ -32,12 +32,12 @@ void pack_f32_conv_kxk(size_t cin, size_t cout, size_t k, const float* weights, 
   pack_conv_panels(1, cin, cout, k, weights, packed);
 }
 
-void f32_conv_kxk(const ConvParams& p, const float* input, const float* packed, float* output, size_t y_begin,
-                  size_t y_end) {
+void f32_conv_kxk(const ConvParams& p, const float* in, const float* packed, float* out, size_t row_begin,
+                  size_t row_end) {
   const size_t k = p.kernel, per_channel = k * k * p.cin;
-  for (size_t oy = y_begin; oy < y_end; ++oy) {
+  for (size_t oy = row_begin; oy < row_end; ++oy) {
     for (size_t ox = 0; ox < p.out_w; ++ox) {
-      float* out = output + (oy * p.out_w + ox) * p.out_stride;
+      float* dst = out + (oy * p.out_w + ox) * p.out_stride;
       for (size_t co = 0; co < p.cout; ++co) {
         const float* w = packed + co * per_channel;
         float acc = p.bias ? p.bias[co] : 0.0f;
@@ -47,12 +47,12 @@ void f32_conv_kxk(const ConvParams& p, const float* input, const float* packed, 
           for (size_t kx = 0; kx < k; ++kx) {
             const ptrdiff_t ix = ptrdiff_t(ox * p.stride + kx * p.dilation) - ptrdiff_t(p.pad_left);
             if (ix < 0 || ix >= ptrdiff_t(p.in_w)) continue;
-            const float* in = input + (size_t(iy) * p.in_w + size_t(ix)) * p.in_stride;
+            const float* src = in + (size_t(iy) * p.in_w + size_t(ix)) * p.in_stride;
             const float* wt = w + (ky * k + kx) * p.cin;
-            for (size_t ci = 0; ci < p.cin; ++ci) acc += in[ci] * wt[ci];
+            for (size_t ci = 0; ci < p.cin; ++ci) acc += src[ci] * wt[ci];
           }
         }
-        out[co] = act_ref(p.act, acc);
+        dst[co] = act_ref(p.act, acc);
       }
     }
   }

@@ -28,9 +28,9 @@ struct DwConvParams {
 
 // Output pixel (y, x) of channel c, tap (ky, kx) reads input (y·stride − pad_top + ky·dilation,
 // x·stride − pad_left + kx·dilation). Weights are packed (dwconv_pack).
-// Only output rows [y_begin, y_end) and channels [0, channels) of each output pixel are written.
-using DwConvFn = void (*)(const DwConvParams& p, const float* input, const float* packed_weights, float* output,
-                          size_t y_begin, size_t y_end);
+// Only output rows [row_begin, row_end) and channels [0, channels) of each output pixel are written.
+using DwConvFn = void (*)(const DwConvParams& p, const float* in, const float* packed, float* out,
+                          size_t row_begin, size_t row_end);
 
 struct DwConvKernels {
   DwConvFn f32_dwconv_3x3;
@@ -44,10 +44,10 @@ static constexpr size_t dwconv_packed_size(size_t channels, size_t kernel) { ret
 void dwconv_pack(size_t channels, size_t kernel, const float* weights, float* packed);
 
 namespace ref {
-void f32_dwconv_3x3(const DwConvParams& p, const float* input, const float* packed_weights, float* output,
-                    size_t y_begin, size_t y_end);
-void f32_dwconv_5x5(const DwConvParams& p, const float* input, const float* packed_weights, float* output,
-                    size_t y_begin, size_t y_end);
+void f32_dwconv_3x3(const DwConvParams& p, const float* in, const float* packed, float* out,
+                    size_t row_begin, size_t row_end);
+void f32_dwconv_5x5(const DwConvParams& p, const float* in, const float* packed, float* out,
+                    size_t row_begin, size_t row_end);
 }  // namespace ref
 
 template <class Arch>

@@ -78,12 +78,12 @@ std::vector<float> run(const DgfCoeffsKernels& k, const Inputs& in, const std::v
   return ab;
 }
 
-// Exactly the floats of rows [y_begin, y_end)'s [A | b] slices are written.
-void check_written(const Inputs& in, const std::vector<float>& ab, size_t y_begin, size_t y_end) {
+// Exactly the floats of rows [row_begin, row_end)'s [A | b] slices are written.
+void check_written(const Inputs& in, const std::vector<float>& ab, size_t row_begin, size_t row_end) {
   for (size_t i = 0; i < ab.size(); ++i) {
     const size_t pixel = i / in.l.ab_stride, c = i % in.l.ab_stride;
     const bool in_slice = c >= in.l.ab_off && c < in.l.ab_off + kDgfOut && pixel < in.h * in.w;
-    const bool written = in_slice && pixel / in.w >= y_begin && pixel / in.w < y_end;
+    const bool written = in_slice && pixel / in.w >= row_begin && pixel / in.w < row_end;
     if (written != !std::isnan(ab[i])) {
       CAPTURE(i);
       REQUIRE(written == !std::isnan(ab[i]));

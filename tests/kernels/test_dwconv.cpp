@@ -23,7 +23,8 @@ std::vector<float> strided_input(size_t pixels, size_t channels, size_t stride, 
   const auto values = test::random_floats(pixels * channels, seed);
   auto buf = test::poisoned((pixels - 1) * stride + channels);
   for (size_t i = 0; i < pixels; ++i)
-    std::copy_n(values.begin() + static_cast<ptrdiff_t>(i * channels), channels, buf.begin() + static_cast<ptrdiff_t>(i * stride));
+    std::copy_n(values.begin() + static_cast<ptrdiff_t>(i * channels), channels,
+                buf.begin() + static_cast<ptrdiff_t>(i * stride));
   return buf;
 }
 
@@ -34,25 +35,26 @@ std::vector<float> packed_random_weights(size_t channels, size_t kernel, uint32_
   return packed;
 }
 
-// Runs the ISA's kernel over rows [y_begin, y_end) in two calls split at y_mid and compares with
+// Runs the ISA's kernel over rows [row_begin, row_end) in two calls split at row_mid and compares with
 // the reference over the same rows; every unwritten float (other rows, slice gaps) must stay NaN.
-void compare(Isa isa, size_t kernel, DwConvParams p, uint32_t seed, size_t y_begin, size_t y_mid,
-             size_t y_end, bool with_bias) {
+void compare(Isa isa, size_t kernel, DwConvParams p, uint32_t seed, size_t row_begin, size_t row_mid,
+             size_t row_end, bool with_bias) {
   const auto input = strided_input(p.in_h * p.in_w, p.channels, p.in_stride, seed);
   const auto weights = packed_random_weights(p.channels, kernel, seed + 1);
   const auto bias = test::random_floats(p.channels, seed + 2);
   const size_t out_size = p.out_h * p.out_w * p.out_stride;
   auto want = test::poisoned(out_size), got = test::poisoned(out_size);
   p.bias = with_bias ? bias.data() : nullptr;
-  dwconv_for_kernel(dwconv_kernels(Isa::scalar), kernel)(p, input.data(), weights.data(), want.data(), y_begin, y_end);
+  dwconv_for_kernel(dwconv_kernels(Isa::scalar), kernel)(p, input.data(), weights.data(), want.data(), row_begin,
+                                                         row_end);
   const DwConvFn fn = dwconv_for_kernel(dwconv_kernels(isa), kernel);
-  fn(p, input.data(), weights.data(), got.data(), y_begin, y_mid);
-  fn(p, input.data(), weights.data(), got.data(), y_mid, y_end);
+  fn(p, input.data(), weights.data(), got.data(), row_begin, row_mid);
+  fn(p, input.data(), weights.data(), got.data(), row_mid, row_end);
   test::check_close(got, want, 1e-5f, 1e-5f);
   // The reference itself leaves the gaps alone and writes finite numbers everywhere else.
   for (size_t i = 0; i < out_size; ++i) {
     const size_t y = i / (p.out_w * p.out_stride);
-    const bool written = y >= y_begin && y < y_end && i % p.out_stride < p.channels;
+    const bool written = y >= row_begin && y < row_end && i % p.out_stride < p.channels;
     if (written != !std::isnan(want[i])) {
       CAPTURE(i);
       REQUIRE(written == !std::isnan(want[i]));
