@@ -60,7 +60,9 @@ void parallel_chunks(size_t n, size_t unit, size_t work_per_item, F&& f) {
 
 }  // namespace
 
-size_t grain_for(size_t work_per_item) { return std::max<size_t>(1, kMinTaskWork / std::max<size_t>(1, work_per_item)); }
+size_t grain_for(size_t work_per_item) {
+  return std::max<size_t>(1, kMinTaskWork / std::max<size_t>(1, work_per_item));
+}
 
 void parallel_ranges(size_t n, size_t min_items, const std::function<void(size_t, size_t)>& f) {
   if (n == 0) return;
@@ -91,7 +93,7 @@ void PointwiseConv::run(const View& in, const View& out, const float* scale, con
   p.act = act_;
   const auto& g = gemm();
   parallel_chunks(in.pixels(), g.tile_pixels, p.cin * p.cout, [&](size_t b, size_t e) {
-    g.f32_gemm(e - b, in.pixel(b), packed_.data(), residual ? residual->pixel(b) : nullptr, out.pixel(b), p);
+    g.f32_gemm(p, in.pixel(b), packed_.data(), residual ? residual->pixel(b) : nullptr, out.pixel(b), e - b);
   });
 }
 
@@ -134,9 +136,9 @@ void DenseConv::run_winograd(const View& in, const View& out) const {
     float* m = v + v_floats;
     for (size_t i = b; i < e; ++i) {
       const size_t t0 = i * block, n = std::min(block, tiles - t0);
-      k.f32_winograd_input(p, in.data, t0, n, v);
-      k.f32_winograd_gemm(p, n, v, packed_.data(), m);
-      k.f32_winograd_output(p, m, t0, n, out.data);
+      k.f32_winograd_input(p, in.data, v, t0, n);
+      k.f32_winograd_gemm(p, v, packed_.data(), m, n);
+      k.f32_winograd_output(p, m, out.data, t0, n);
     }
   };
   const size_t count = (tiles + block - 1) / block;

@@ -54,8 +54,8 @@ static inline size_t conv_panel_width(size_t nr, size_t n) {
 }
 
 // Packing shared by every table, panel widths from conv_panel_width.
-size_t conv_panels_size(size_t nr, size_t cin, size_t cout, size_t k);
-void pack_conv_panels(size_t nr, size_t cin, size_t cout, size_t k, const float* weights, float* packed);
+size_t conv_panels_size(size_t cin, size_t cout, size_t k, size_t nr);
+void pack_conv_panels(size_t cin, size_t cout, size_t k, size_t nr, const float* weights, float* packed);
 
 template <class Arch>
 ConvKernels conv_table();

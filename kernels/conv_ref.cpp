@@ -4,13 +4,13 @@
 
 namespace matte {
 
-size_t conv_panels_size(size_t nr, size_t cin, size_t cout, size_t k) {
+size_t conv_panels_size(size_t cin, size_t cout, size_t k, size_t nr) {
   size_t floats = 0;
   for (size_t c0 = 0, w = 0; c0 < cout; c0 += w) floats += (w = conv_panel_width(nr, cout - c0));
   return floats * k * k * cin;
 }
 
-void pack_conv_panels(size_t nr, size_t cin, size_t cout, size_t k, const float* weights, float* packed) {
+void pack_conv_panels(size_t cin, size_t cout, size_t k, size_t nr, const float* weights, float* packed) {
   const size_t taps = k * k;
   for (size_t c0 = 0, width = 0; c0 < cout; c0 += width) {
     width = conv_panel_width(nr, cout - c0);
@@ -26,10 +26,10 @@ void pack_conv_panels(size_t nr, size_t cin, size_t cout, size_t k, const float*
 
 namespace ref {
 
-size_t f32_conv_kxk_packed_size(size_t cin, size_t cout, size_t k) { return conv_panels_size(1, cin, cout, k); }
+size_t f32_conv_kxk_packed_size(size_t cin, size_t cout, size_t k) { return conv_panels_size(cin, cout, k, 1); }
 
 void pack_f32_conv_kxk(size_t cin, size_t cout, size_t k, const float* weights, float* packed) {
-  pack_conv_panels(1, cin, cout, k, weights, packed);
+  pack_conv_panels(cin, cout, k, 1, weights, packed);
 }
 
 void f32_conv_kxk(const ConvParams& p, const float* in, const float* packed, float* out, size_t row_begin,

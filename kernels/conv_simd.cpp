@@ -186,12 +186,12 @@ void f32_conv_kxk(const ConvParams& p, const float* in, const float* packed, flo
 
 template <class Arch>
 size_t f32_conv_kxk_packed_size(size_t cin, size_t cout, size_t k) {
-  return conv_panels_size(ConvTile<Arch>::nr, cin, cout, k);
+  return conv_panels_size(cin, cout, k, ConvTile<Arch>::nr);
 }
 
 template <class Arch>
 void pack_f32_conv_kxk(size_t cin, size_t cout, size_t k, const float* weights, float* packed) {
-  pack_conv_panels(ConvTile<Arch>::nr, cin, cout, k, weights, packed);
+  pack_conv_panels(cin, cout, k, ConvTile<Arch>::nr, weights, packed);
 }
 
 }  // namespace simd

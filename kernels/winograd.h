@@ -57,11 +57,11 @@ struct WinogradKernels {
   // Transforms ONNX weights [cout][cin][3][3] (G g Gᵀ, in double precision) and packs them.
   void (*pack_f32_winograd)(size_t cin, size_t cout, const float* weights, float* packed);
   // v = Bᵀ d B of every tile's 6×6 window d, zero outside the image.
-  void (*f32_winograd_input)(const WinogradParams& p, const float* in, size_t tile0, size_t tiles, float* v);
+  void (*f32_winograd_input)(const WinogradParams& p, const float* in, float* v, size_t tile0, size_t tiles);
   // m[point] = v[point]·U[point] for every point.
-  void (*f32_winograd_gemm)(const WinogradParams& p, size_t tiles, const float* v, const float* packed, float* m);
+  void (*f32_winograd_gemm)(const WinogradParams& p, const float* v, const float* packed, float* m, size_t tiles);
   // act(Aᵀ m A + bias) written to the tiles' pixels inside the image.
-  void (*f32_winograd_output)(const WinogradParams& p, const float* m, size_t tile0, size_t tiles, float* out);
+  void (*f32_winograd_output)(const WinogradParams& p, const float* m, float* out, size_t tile0, size_t tiles);
 };
 
 // u[36] = G g Gᵀ of one 3×3 kernel g (row-major), computed in double precision.
@@ -71,9 +71,9 @@ void winograd_kernel_transform(const float* g, float* u);
 namespace ref {
 size_t f32_winograd_packed_size(size_t cin, size_t cout);
 void pack_f32_winograd(size_t cin, size_t cout, const float* weights, float* packed);
-void f32_winograd_input(const WinogradParams& p, const float* in, size_t tile0, size_t tiles, float* v);
-void f32_winograd_gemm(const WinogradParams& p, size_t tiles, const float* v, const float* packed, float* m);
-void f32_winograd_output(const WinogradParams& p, const float* m, size_t tile0, size_t tiles, float* out);
+void f32_winograd_input(const WinogradParams& p, const float* in, float* v, size_t tile0, size_t tiles);
+void f32_winograd_gemm(const WinogradParams& p, const float* v, const float* packed, float* m, size_t tiles);
+void f32_winograd_output(const WinogradParams& p, const float* m, float* out, size_t tile0, size_t tiles);
 }  // namespace ref
 
 template <class Arch>

@@ -55,7 +55,7 @@ void pack_f32_winograd(size_t cin, size_t cout, const float* weights, float* pac
 }
 
 // With L = 1 a workspace is [tile][channel][point].
-void f32_winograd_input(const WinogradParams& p, const float* in, size_t tile0, size_t tiles, float* v) {
+void f32_winograd_input(const WinogradParams& p, const float* in, float* v, size_t tile0, size_t tiles) {
   const size_t tiles_x = winograd_tiles_x(p);
   for (size_t t = 0; t < tiles; ++t) {
     const ptrdiff_t y0 = ptrdiff_t((tile0 + t) / tiles_x * kT) - 1, x0 = ptrdiff_t((tile0 + t) % tiles_x * kT) - 1;
@@ -78,7 +78,7 @@ void f32_winograd_input(const WinogradParams& p, const float* in, size_t tile0, 
   }
 }
 
-void f32_winograd_gemm(const WinogradParams& p, size_t tiles, const float* v, const float* packed, float* m) {
+void f32_winograd_gemm(const WinogradParams& p, const float* v, const float* packed, float* m, size_t tiles) {
   for (size_t t = 0; t < tiles; ++t)
     for (size_t k = 0; k < kWinogradPoints; ++k)
       for (size_t co = 0; co < p.cout; ++co) {
@@ -89,7 +89,7 @@ void f32_winograd_gemm(const WinogradParams& p, size_t tiles, const float* v, co
       }
 }
 
-void f32_winograd_output(const WinogradParams& p, const float* m, size_t tile0, size_t tiles, float* out) {
+void f32_winograd_output(const WinogradParams& p, const float* m, float* out, size_t tile0, size_t tiles) {
   const size_t tiles_x = winograd_tiles_x(p);
   for (size_t t = 0; t < tiles; ++t) {
     const size_t y0 = (tile0 + t) / tiles_x * kT, x0 = (tile0 + t) % tiles_x * kT;

@@ -227,7 +227,7 @@ template <class Arch, Act A, bool FullTile, bool Full>
 #pragma GCC diagnostic pop
 
 template <class Arch, Act A>
-void output_tiles(const WinogradParams& p, const float* m, size_t tile0, size_t tiles, float* out) {
+void output_tiles(const WinogradParams& p, const float* m, float* out, size_t tile0, size_t tiles) {
   constexpr size_t L = Batch<Arch>::size;
   const size_t tiles_x = winograd_tiles_x(p), tile_floats = winograd_tile_floats(p.cout, L);
   TileOut to;
@@ -276,7 +276,7 @@ void pack_f32_winograd(size_t cin, size_t cout, const float* weights, float* pac
 }
 
 template <class Arch>
-void f32_winograd_input(const WinogradParams& p, const float* in, size_t tile0, size_t tiles, float* v) {
+void f32_winograd_input(const WinogradParams& p, const float* in, float* v, size_t tile0, size_t tiles) {
   using B = Batch<Arch>;
   const size_t tiles_x = winograd_tiles_x(p), tile_floats = winograd_tile_floats(p.cin, B::size);
   const ptrdiff_t row = ptrdiff_t(p.w * p.in_stride), pixel = ptrdiff_t(p.in_stride);
@@ -300,7 +300,7 @@ void f32_winograd_input(const WinogradParams& p, const float* in, size_t tile0, 
 }
 
 template <class Arch>
-void f32_winograd_gemm(const WinogradParams& p, size_t tiles, const float* v, const float* packed, float* m) {
+void f32_winograd_gemm(const WinogradParams& p, const float* v, const float* packed, float* m, size_t tiles) {
   constexpr size_t L = Batch<Arch>::size;
   const size_t a_stride = winograd_tile_floats(p.cin, L), c_stride = winograd_tile_floats(p.cout, L);
   const size_t per_point = point_floats<Arch>(p.cin, p.cout);
@@ -324,8 +324,8 @@ void f32_winograd_gemm(const WinogradParams& p, size_t tiles, const float* v, co
 }
 
 template <class Arch>
-void f32_winograd_output(const WinogradParams& p, const float* m, size_t tile0, size_t tiles, float* out) {
-  with_act(p.act, [&](auto tag) { output_tiles<Arch, decltype(tag)::value>(p, m, tile0, tiles, out); });
+void f32_winograd_output(const WinogradParams& p, const float* m, float* out, size_t tile0, size_t tiles) {
+  with_act(p.act, [&](auto tag) { output_tiles<Arch, decltype(tag)::value>(p, m, out, tile0, tiles); });
 }
 
 }  // namespace simd

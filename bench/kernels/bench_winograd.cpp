@@ -60,9 +60,9 @@ void BM_f32_winograd(benchmark::State& state, Isa isa, WinogradShape s, Stage st
   for (auto _ : state) {
     for (size_t t0 = 0; t0 < tiles; t0 += block) {
       const size_t n = std::min(block, tiles - t0);
-      if (stage == Stage::all || stage == Stage::input) k.f32_winograd_input(p, in.data(), t0, n, v.data());
-      if (stage == Stage::all || stage == Stage::gemm) k.f32_winograd_gemm(p, n, v.data(), packed.data(), m.data());
-      if (stage == Stage::all || stage == Stage::output) k.f32_winograd_output(p, m.data(), t0, n, out.data());
+      if (stage == Stage::all || stage == Stage::input) k.f32_winograd_input(p, in.data(), v.data(), t0, n);
+      if (stage == Stage::all || stage == Stage::gemm) k.f32_winograd_gemm(p, v.data(), packed.data(), m.data(), n);
+      if (stage == Stage::all || stage == Stage::output) k.f32_winograd_output(p, m.data(), out.data(), t0, n);
     }
     benchmark::DoNotOptimize(out.data());
     benchmark::DoNotOptimize(m.data());

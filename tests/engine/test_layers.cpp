@@ -216,7 +216,7 @@ TEST_CASE("PointwiseConv matches the reference GEMM and gives the same bits on o
     p.bias = bias.data();
     p.act = Act::hardswish;
     std::vector<float> want(in.pixels() * size_t(c.cout));
-    ref::f32_gemm(in.pixels(), in.data, weights.data(), c.residual ? res.data : nullptr, want.data(), p);
+    ref::f32_gemm(p, in.data, weights.data(), c.residual ? res.data : nullptr, want.data(), in.pixels());
 
     std::vector<float> first;
     for (int threads : {1, 2}) {

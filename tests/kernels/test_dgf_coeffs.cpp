@@ -149,7 +149,7 @@ TEST_CASE("dgf_coeffs reference equals the six passes it replaces bit for bit") 
       gp.out_stride = cout;
       gp.bias = in.packed.data() + offset + cin * cout;
       gp.act = act;
-      ref::f32_gemm(n, x.data(), w.data(), nullptr, out.data(), gp);
+      ref::f32_gemm(gp, x.data(), w.data(), nullptr, out.data(), n);
       return out;
     };
     const auto mid0 = conv(kDgfIn, kDgfMid, kDgfPackedConv0, Act::relu, conv_in);

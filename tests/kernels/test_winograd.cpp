@@ -93,9 +93,9 @@ void run_winograd(const WinogradKernels& k, const WinogradParams& p, const float
   std::vector<float> v(block * winograd_tile_floats(p.cin, k.lanes)), m(block * winograd_tile_floats(p.cout, k.lanes));
   for (size_t t0 = 0; t0 < tiles; t0 += block) {
     const size_t n = std::min(block, tiles - t0);
-    k.f32_winograd_input(p, in, t0, n, v.data());
-    k.f32_winograd_gemm(p, n, v.data(), packed, m.data());
-    k.f32_winograd_output(p, m.data(), t0, n, out);
+    k.f32_winograd_input(p, in, v.data(), t0, n);
+    k.f32_winograd_gemm(p, v.data(), packed, m.data(), n);
+    k.f32_winograd_output(p, m.data(), out, t0, n);
   }
 }
 
@@ -148,12 +148,12 @@ TEST_CASE("winograd weight transform of a centre tap is the identity convolution
   const size_t tiles = winograd_tiles(p);
   const auto in = test::random_floats(s.h * s.w, 3);
   std::vector<float> v(tiles * kWinogradPoints), m(v.size());
-  ref::f32_winograd_input(p, in.data(), 0, tiles, v.data());
-  ref::f32_winograd_gemm(p, tiles, v.data(), u.data(), m.data());
+  ref::f32_winograd_input(p, in.data(), v.data(), 0, tiles);
+  ref::f32_winograd_gemm(p, v.data(), u.data(), m.data(), tiles);
   const float bias = 0.5f;
   p.bias = &bias;
   auto out = test::poisoned(in.size());
-  ref::f32_winograd_output(p, m.data(), 0, tiles, out.data());
+  ref::f32_winograd_output(p, m.data(), out.data(), 0, tiles);
   std::vector<float> want(in);
   for (float& x : want) x += bias;
   test::check_close(out, want, 1e-5f, 1e-5f);
@@ -186,8 +186,8 @@ TEST_CASE("f32_winograd_input matches the reference and zero-fills the padding l
         for (auto [t0, n] : {std::pair<size_t, size_t>{0, tiles}, {tiles / 2, (tiles + 1) / 2}, {tiles - 1, 1}}) {
           std::vector<float> want(n * kWinogradPoints * cin);
           auto got = test::poisoned(n * winograd_tile_floats(cin, k.lanes));
-          ref::f32_winograd_input(p, in.data() + s.in_gap / 2, t0, n, want.data());
-          k.f32_winograd_input(p, in.data() + s.in_gap / 2, t0, n, got.data());
+          ref::f32_winograd_input(p, in.data() + s.in_gap / 2, want.data(), t0, n);
+          k.f32_winograd_input(p, in.data() + s.in_gap / 2, got.data(), t0, n);
           test::check_close(canonical(got, n, cin, k.lanes), want, 1e-5f * std::max(1.0f, magnitude(want)), 0);
           // Every padding lane is zero, so the GEMM may run over whole vectors.
           test::check_close(got, laid_out(canonical(got, n, cin, k.lanes), n, cin, k.lanes), 0, 0);
@@ -214,8 +214,8 @@ TEST_CASE("f32_winograd_gemm matches the reference") {
           k.pack_f32_winograd(cin, cout, weights.data(), packed.data());
           std::vector<float> want(tiles * kWinogradPoints * cout);
           auto got = test::poisoned(tiles * winograd_tile_floats(cout, k.lanes));
-          ref::f32_winograd_gemm(p, tiles, v.data(), ref_packed.data(), want.data());
-          k.f32_winograd_gemm(p, tiles, laid_out(v, tiles, cin, k.lanes).data(), packed.data(), got.data());
+          ref::f32_winograd_gemm(p, v.data(), ref_packed.data(), want.data(), tiles);
+          k.f32_winograd_gemm(p, laid_out(v, tiles, cin, k.lanes).data(), packed.data(), got.data(), tiles);
           test::check_close(canonical(got, tiles, cout, k.lanes), want, 1e-5f * std::max(1.0f, magnitude(want)), 0);
         }
   });
@@ -236,8 +236,8 @@ TEST_CASE("f32_winograd_output matches the reference and writes only its tiles")
         for (auto [t0, n] : {std::pair<size_t, size_t>{0, tiles}, {tiles / 2, (tiles + 1) / 2}, {tiles - 1, 1}}) {
           const auto m = test::random_floats(n * kWinogradPoints * cout, uint32_t(cout + w + t0));
           auto want = test::poisoned(h * w * p.out_stride), got = want;
-          ref::f32_winograd_output(p, m.data(), t0, n, want.data() + s.out_gap / 2);
-          k.f32_winograd_output(p, laid_out(m, n, cout, k.lanes).data(), t0, n, got.data() + s.out_gap / 2);
+          ref::f32_winograd_output(p, m.data(), want.data() + s.out_gap / 2, t0, n);
+          k.f32_winograd_output(p, laid_out(m, n, cout, k.lanes).data(), got.data() + s.out_gap / 2, t0, n);
           test::check_close(got, want, 1e-5f * std::max(1.0f, magnitude(want)), 1e-5f);
         }
       }
