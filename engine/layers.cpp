@@ -60,7 +60,9 @@ void parallel_chunks(size_t n, size_t unit, size_t work_per_item, F&& f) {
 
 }  // namespace
 
-size_t grain_for(size_t work_per_item) { return std::max<size_t>(1, kMinTaskWork / std::max<size_t>(1, work_per_item)); }
+size_t grain_for(size_t work_per_item) {
+  return std::max<size_t>(1, kMinTaskWork / std::max<size_t>(1, work_per_item));
+}
 
 void parallel_ranges(size_t n, size_t min_items, const std::function<void(size_t, size_t)>& f) {
   if (n == 0) return;
@@ -91,26 +93,24 @@ void PointwiseConv::run(const View& in, const View& out, const float* scale, con
   p.act = act_;
   const auto& g = gemm();
   parallel_chunks(in.pixels(), g.tile_pixels, p.cin * p.cout, [&](size_t b, size_t e) {
-    g.f32_gemm(e - b, in.pixel(b), packed_.data(), residual ? residual->pixel(b) : nullptr, out.pixel(b), p);
+    g.f32_gemm(p, in.pixel(b), packed_.data(), residual ? residual->pixel(b) : nullptr, out.pixel(b), e - b);
   });
 }
 
 DenseConv::DenseConv(int cin, int cout, int kernel, int stride, int dilation, int pad, std::span<const float> weights,
                      std::span<const float> bias, Act act)
     : cin_(cin), cout_(cout), kernel_(kernel), stride_(stride), dilation_(dilation), pad_(pad), act_(act),
-      winograd_(kernel == 3 && stride == 1 && dilation == 1 && pad == 1) {
+      winograd_(kernel == 3 && stride == 1 && dilation == 1 && pad == 1), bias_(copy_bias(bias, cout)) {
   const size_t ci = static_cast<size_t>(cin), co = static_cast<size_t>(cout);
-  std::vector<float> b = copy_bias(bias, cout);
   if (winograd_) {
     const auto& w = winograd();
     packed_.resize(w.f32_winograd_packed_size(ci, co));
     w.pack_f32_winograd(ci, co, weights.data(), packed_.data());
-    bias_ = std::move(b);
     return;
   }
   const auto& c = conv();
   packed_.resize(c.f32_conv_kxk_packed_size(ci, co, static_cast<size_t>(kernel)));
-  c.pack_f32_conv_kxk(ci, co, static_cast<size_t>(kernel), weights.data(), b.data(), packed_.data());
+  c.pack_f32_conv_kxk(ci, co, static_cast<size_t>(kernel), weights.data(), packed_.data());
 }
 
 void DenseConv::run(const View& in, const View& out) const {
@@ -125,6 +125,7 @@ void DenseConv::run_winograd(const View& in, const View& out) const {
   p.cout = static_cast<size_t>(cout_);
   p.in_stride = in.stride;
   p.out_stride = out.stride;
+  p.bias = bias_.data();
   p.act = act_;
   const auto& k = winograd();
   const size_t tiles = winograd_tiles(p), block = winograd_block_tiles(p.cin, p.cout, k.lanes);
@@ -135,9 +136,9 @@ void DenseConv::run_winograd(const View& in, const View& out) const {
     float* m = v + v_floats;
     for (size_t i = b; i < e; ++i) {
       const size_t t0 = i * block, n = std::min(block, tiles - t0);
-      k.f32_winograd_input(p, in.data, t0, n, v);
-      k.f32_winograd_gemm(p, n, v, packed_.data(), m);
-      k.f32_winograd_output(p, m, bias_.data(), t0, n, out.data);
+      k.f32_winograd_input(p, in.data, v, t0, n);
+      k.f32_winograd_gemm(p, v, packed_.data(), m, n);
+      k.f32_winograd_output(p, m, out.data, t0, n);
     }
   };
   const size_t count = (tiles + block - 1) / block;
@@ -158,6 +159,7 @@ void DenseConv::run_direct(const View& in, const View& out) const {
   p.pad_top = p.pad_left = static_cast<size_t>(pad_);
   p.in_stride = in.stride;
   p.out_stride = out.stride;
+  p.bias = bias_.data();
   p.act = act_;
   const auto& c = conv();
   const size_t row_work = p.out_w * p.cout * p.cin * p.kernel * p.kernel;
@@ -185,11 +187,12 @@ void DepthwiseConv::run(const View& in, const View& out) const {
   p.out_w = static_cast<size_t>(out.w);
   p.in_stride = in.stride;
   p.out_stride = out.stride;
+  p.bias = bias_.data();
   p.act = act_;
   const DwConvFn fn = dwconv_for_kernel(dwconv(), static_cast<size_t>(kernel_));
   const size_t row_work = p.out_w * p.channels * static_cast<size_t>(kernel_ * kernel_);
   parallel_chunks(p.out_h, 1, row_work,
-                  [&](size_t b, size_t e) { fn(p, in.data, packed_.data(), bias_.data(), out.data, b, e); });
+                  [&](size_t b, size_t e) { fn(p, in.data, packed_.data(), out.data, b, e); });
 }
 
 }  // namespace matte

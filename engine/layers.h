@@ -70,7 +70,6 @@ class DenseConv {
   int cin_ = 0, cout_ = 0, kernel_ = 0, stride_ = 1, dilation_ = 1, pad_ = 0;
   Act act_ = Act::none;
   bool winograd_ = false;
-  // Winograd keeps the bias apart; the direct kernel packs it with the weights.
   std::vector<float> packed_, bias_;
 
   void run_direct(const View& in, const View& out) const;

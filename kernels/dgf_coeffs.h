@@ -52,8 +52,8 @@ struct DgfCoeffsParams {
   size_t h = 0, w = 0;
   const float* src = nullptr;  // RGB
   size_t src_stride = 0;
-  const float* y = nullptr;  // 4 channels
-  size_t y_stride = 0;
+  const float* coarse = nullptr;  // y above, 4 channels
+  size_t coarse_stride = 0;
   const float* hidden = nullptr;  // kDgfHidden channels
   size_t hidden_stride = 0;
   float* ab = nullptr;  // written: [A 4 | b 4]
@@ -69,14 +69,14 @@ struct DgfCoeffsParams {
 }
 
 struct DgfCoeffsKernels {
-  // Output rows [y_begin, y_end); reads rows y_begin − 1 .. y_end of src and y. scratch:
+  // Output rows [row_begin, row_end); reads rows row_begin − 1 .. row_end of src and coarse. scratch:
   // dgf_coeffs_scratch_size(p.w) floats of the caller's, not shared with a concurrent call.
-  void (*f32_dgf_coeffs)(const DgfCoeffsParams& p, const float* packed, float* scratch, size_t y_begin,
-                         size_t y_end);
+  void (*f32_dgf_coeffs)(const DgfCoeffsParams& p, const float* packed, float* scratch, size_t row_begin,
+                         size_t row_end);
 };
 
 namespace ref {
-void f32_dgf_coeffs(const DgfCoeffsParams& p, const float* packed, float* scratch, size_t y_begin, size_t y_end);
+void f32_dgf_coeffs(const DgfCoeffsParams& p, const float* packed, float* scratch, size_t row_begin, size_t row_end);
 }  // namespace ref
 
 template <class Arch>

@@ -29,7 +29,7 @@ namespace {
 // [x4 | y | x4·y | x4·x4] of pixel i.
 void statistics(const DgfCoeffsParams& p, size_t i, float* t) {
   const float* s = p.src + i * p.src_stride;
-  const float* y = p.y + i * p.y_stride;
+  const float* y = p.coarse + i * p.coarse_stride;
   t[0] = s[0], t[1] = s[1], t[2] = s[2];
   t[3] = (s[0] + s[1] + s[2]) / 3.0f;
   for (size_t c = 0; c < 4; ++c) {
@@ -50,9 +50,9 @@ void conv(size_t cin, size_t cout, const float* packed, bool relu, const float* 
 
 }  // namespace
 
-void f32_dgf_coeffs(const DgfCoeffsParams& p, const float* packed, float*, size_t y_begin, size_t y_end) {
+void f32_dgf_coeffs(const DgfCoeffsParams& p, const float* packed, float*, size_t row_begin, size_t row_end) {
   const float* box = packed + kDgfPackedBox;
-  for (size_t y = y_begin; y < y_end; ++y) {
+  for (size_t y = row_begin; y < row_end; ++y) {
     for (size_t x = 0; x < p.w; ++x) {
       // The box filter as the depthwise convolution sums it: rows, then columns within a row,
       // taps outside the image skipped.

@@ -89,7 +89,7 @@ struct Rows {
     float* const x_planes[3] = {t + 1, t + plane + 1, t + 2 * plane + 1};
     float* const y_planes[4] = {t + 4 * plane + 1, t + 5 * plane + 1, t + 6 * plane + 1, t + 7 * plane + 1};
     to_planes(p.src + i0 * p.src_stride, p.w, p.src_stride, 3, x_planes);
-    to_planes(p.y + i0 * p.y_stride, p.w, p.y_stride, 4, y_planes);
+    to_planes(p.coarse + i0 * p.coarse_stride, p.w, p.coarse_stride, 4, y_planes);
     for (float* d : {t, t + plane, t + 2 * plane, t + 4 * plane, t + 5 * plane, t + 6 * plane, t + 7 * plane}) {
       d[0] = 0.0f;
       std::fill(d + p.w + 1, d + plane, 0.0f);
@@ -148,7 +148,7 @@ struct Rows {
   // pixels the next row will read are fetched meanwhile.
   void columns(size_t y, size_t x) const {
     prefetch(p.src, p.src_stride, 3, y + 2, x);
-    prefetch(p.y, p.y_stride, 4, y + 2, x);
+    prefetch(p.coarse, p.coarse_stride, 4, y + 2, x);
     prefetch(p.hidden, p.hidden_stride, kDgfHidden, y + 1, x);
     const float* rows[3] = {slot(y), slot(y + 1), slot(y + 2)};
     // Per box channel, its nine weights broadcast once for its four statistics: four independent
@@ -192,13 +192,13 @@ struct Rows {
 }  // namespace
 
 template <class Arch>
-void f32_dgf_coeffs(const DgfCoeffsParams& p, const float* packed, float* scratch, size_t y_begin, size_t y_end) {
-  if (y_begin >= y_end) return;
+void f32_dgf_coeffs(const DgfCoeffsParams& p, const float* packed, float* scratch, size_t row_begin, size_t row_end) {
+  if (row_begin >= row_end) return;
   const size_t plane = dgf_plane(p.w);
   const Rows<Arch> rows{p, packed, plane, scratch, scratch + 3 * kDgfStats * plane};
-  rows.statistics(y_begin);
-  rows.statistics(y_begin + 1);
-  for (size_t y = y_begin; y < y_end; ++y) {
+  rows.statistics(row_begin);
+  rows.statistics(row_begin + 1);
+  for (size_t y = row_begin; y < row_end; ++y) {
     rows.statistics(y + 2);
     rows.load_hidden(y);
     for (size_t x = 0; x < p.w; x += Rows<Arch>::N) rows.columns(y, x);

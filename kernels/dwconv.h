@@ -21,14 +21,16 @@ struct DwConvParams {
   // Distance between neighbouring pixels in floats (≥ channels): lets input and output be channel
   // slices of wider concatenated buffers.
   size_t in_stride = 0, out_stride = 0;
+  // [channels], or nullptr.
+  const float* bias = nullptr;
   Act act = Act::none;
 };
 
 // Output pixel (y, x) of channel c, tap (ky, kx) reads input (y·stride − pad_top + ky·dilation,
-// x·stride − pad_left + kx·dilation). Weights are packed (dwconv_pack); bias may be null (zero).
-// Only output rows [y_begin, y_end) and channels [0, channels) of each output pixel are written.
-using DwConvFn = void (*)(const DwConvParams& p, const float* input, const float* packed_weights,
-                          const float* bias, float* output, size_t y_begin, size_t y_end);
+// x·stride − pad_left + kx·dilation). Weights are packed (dwconv_pack).
+// Only output rows [row_begin, row_end) and channels [0, channels) of each output pixel are written.
+using DwConvFn = void (*)(const DwConvParams& p, const float* in, const float* packed, float* out,
+                          size_t row_begin, size_t row_end);
 
 struct DwConvKernels {
   DwConvFn f32_dwconv_3x3;
@@ -42,10 +44,10 @@ static constexpr size_t dwconv_packed_size(size_t channels, size_t kernel) { ret
 void dwconv_pack(size_t channels, size_t kernel, const float* weights, float* packed);
 
 namespace ref {
-void f32_dwconv_3x3(const DwConvParams& p, const float* input, const float* packed_weights, const float* bias,
-                    float* output, size_t y_begin, size_t y_end);
-void f32_dwconv_5x5(const DwConvParams& p, const float* input, const float* packed_weights, const float* bias,
-                    float* output, size_t y_begin, size_t y_end);
+void f32_dwconv_3x3(const DwConvParams& p, const float* in, const float* packed, float* out,
+                    size_t row_begin, size_t row_end);
+void f32_dwconv_5x5(const DwConvParams& p, const float* in, const float* packed, float* out,
+                    size_t row_begin, size_t row_end);
 }  // namespace ref
 
 template <class Arch>

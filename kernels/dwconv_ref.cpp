@@ -13,13 +13,13 @@ void dwconv_pack(size_t channels, size_t kernel, const float* weights, float* pa
 namespace ref {
 namespace {
 
-void dwconv(size_t kernel, const DwConvParams& p, const float* input, const float* w, const float* bias,
-            float* output, size_t y_begin, size_t y_end) {
+void dwconv(size_t kernel, const DwConvParams& p, const float* in, const float* w, float* out, size_t row_begin,
+            size_t row_end) {
   const auto h = static_cast<int64_t>(p.in_h), wd = static_cast<int64_t>(p.in_w);
-  for (size_t y = y_begin; y < y_end; ++y) {
+  for (size_t y = row_begin; y < row_end; ++y) {
     for (size_t x = 0; x < p.out_w; ++x) {
       for (size_t c = 0; c < p.channels; ++c) {
-        float acc = bias ? bias[c] : 0.0f;
+        float acc = p.bias ? p.bias[c] : 0.0f;
         for (size_t ky = 0; ky < kernel; ++ky) {
           const int64_t iy = static_cast<int64_t>(y * p.stride + ky * p.dilation) - static_cast<int64_t>(p.pad_top);
           if (iy < 0 || iy >= h) continue;
@@ -27,11 +27,11 @@ void dwconv(size_t kernel, const DwConvParams& p, const float* input, const floa
             const int64_t ix =
                 static_cast<int64_t>(x * p.stride + kx * p.dilation) - static_cast<int64_t>(p.pad_left);
             if (ix < 0 || ix >= wd) continue;
-            acc += input[(static_cast<size_t>(iy) * p.in_w + static_cast<size_t>(ix)) * p.in_stride + c] *
+            acc += in[(static_cast<size_t>(iy) * p.in_w + static_cast<size_t>(ix)) * p.in_stride + c] *
                    w[(ky * kernel + kx) * p.channels + c];
           }
         }
-        output[(y * p.out_w + x) * p.out_stride + c] = act_ref(p.act, acc);
+        out[(y * p.out_w + x) * p.out_stride + c] = act_ref(p.act, acc);
       }
     }
   }
@@ -39,14 +39,14 @@ void dwconv(size_t kernel, const DwConvParams& p, const float* input, const floa
 
 }  // namespace
 
-void f32_dwconv_3x3(const DwConvParams& p, const float* input, const float* packed_weights, const float* bias,
-                    float* output, size_t y_begin, size_t y_end) {
-  dwconv(3, p, input, packed_weights, bias, output, y_begin, y_end);
+void f32_dwconv_3x3(const DwConvParams& p, const float* in, const float* packed, float* out,
+                    size_t row_begin, size_t row_end) {
+  dwconv(3, p, in, packed, out, row_begin, row_end);
 }
 
-void f32_dwconv_5x5(const DwConvParams& p, const float* input, const float* packed_weights, const float* bias,
-                    float* output, size_t y_begin, size_t y_end) {
-  dwconv(5, p, input, packed_weights, bias, output, y_begin, y_end);
+void f32_dwconv_5x5(const DwConvParams& p, const float* in, const float* packed, float* out,
+                    size_t row_begin, size_t row_end) {
+  dwconv(5, p, in, packed, out, row_begin, row_end);
 }
 
 }  // namespace ref

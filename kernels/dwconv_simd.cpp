@@ -182,25 +182,25 @@ void row_channels(const Row<K>& r, size_t c) {
 }
 
 template <class Arch, size_t K>
-void f32_dwconv(const DwConvParams& p, const float* input, const float* packed_weights, const float* bias,
-                float* output, size_t y_begin, size_t y_end) {
+void f32_dwconv(const DwConvParams& p, const float* in, const float* packed, float* out,
+                size_t row_begin, size_t row_end) {
   Row<K> r{};
   r.p = &p;
-  r.weights = packed_weights;
-  r.bias = bias;
+  r.weights = packed;
+  r.bias = p.bias;
   // Interior columns: x·stride ≥ pad_left and x·stride − pad_left + (K−1)·dilation < in_w.
   const size_t span = (K - 1) * p.dilation;
   r.x_lo = std::min(p.out_w, (p.pad_left + p.stride - 1) / p.stride);
   r.x_hi = p.in_w + p.pad_left > span ? std::min(p.out_w, (p.in_w + p.pad_left - span - 1) / p.stride + 1) : 0;
   const size_t in_row = p.in_w * p.in_stride;
 
-  for (size_t y = y_begin; y < y_end; ++y) {
+  for (size_t y = row_begin; y < row_end; ++y) {
     for (size_t ky = 0; ky < K; ++ky) {
       const size_t iy = y * p.stride + ky * p.dilation;
       const bool inside = iy >= p.pad_top && iy - p.pad_top < p.in_h;
-      r.rows[ky] = inside ? input + (iy - p.pad_top) * in_row : nullptr;
+      r.rows[ky] = inside ? in + (iy - p.pad_top) * in_row : nullptr;
     }
-    r.out = output + y * p.out_w * p.out_stride;
+    r.out = out + y * p.out_w * p.out_stride;
     // A window entirely outside the image leaves act(bias).
     row_channels<Arch, K>(r, 0);
   }

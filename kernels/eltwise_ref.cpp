@@ -6,43 +6,43 @@ namespace matte {
 
 namespace ref {
 
-void f32_vunary(size_t n, const float* x, float* y, Act act) {
-  for (size_t i = 0; i < n; ++i) y[i] = act_ref(act, x[i]);
+void f32_vunary(size_t n, const float* in, float* out, Act act) {
+  for (size_t i = 0; i < n; ++i) out[i] = act_ref(act, in[i]);
 }
 
-void f32_vclamp(size_t n, const float* x, float* y, float lo, float hi) {
-  for (size_t i = 0; i < n; ++i) y[i] = std::min(std::max(x[i], lo), hi);
+void f32_vclamp(size_t n, const float* in, float* out, float lo, float hi) {
+  for (size_t i = 0; i < n; ++i) out[i] = std::min(std::max(in[i], lo), hi);
 }
 
-void f32_vadd(size_t n, const float* a, const float* b, float* y) {
-  for (size_t i = 0; i < n; ++i) y[i] = a[i] + b[i];
+void f32_vadd(size_t n, const float* a, const float* b, float* out) {
+  for (size_t i = 0; i < n; ++i) out[i] = a[i] + b[i];
 }
 
-void f32_vsub(size_t n, const float* a, const float* b, float* y) {
-  for (size_t i = 0; i < n; ++i) y[i] = a[i] - b[i];
+void f32_vsub(size_t n, const float* a, const float* b, float* out) {
+  for (size_t i = 0; i < n; ++i) out[i] = a[i] - b[i];
 }
 
-void f32_vmul(size_t n, const float* a, const float* b, float* y) {
-  for (size_t i = 0; i < n; ++i) y[i] = a[i] * b[i];
+void f32_vmul(size_t n, const float* a, const float* b, float* out) {
+  for (size_t i = 0; i < n; ++i) out[i] = a[i] * b[i];
 }
 
-void f32_vmuladd(size_t n, const float* a, const float* b, const float* c, float* y) {
-  for (size_t i = 0; i < n; ++i) y[i] = a[i] * b[i] + c[i];
+void f32_vmuladd(size_t n, const float* a, const float* b, const float* c, float* out) {
+  for (size_t i = 0; i < n; ++i) out[i] = a[i] * b[i] + c[i];
 }
 
-void f32_vaffine(size_t n, const float* x, float* y, float a, float b) {
-  for (size_t i = 0; i < n; ++i) y[i] = a * x[i] + b;
+void f32_vaffine(size_t n, const float* in, float* out, float a, float b) {
+  for (size_t i = 0; i < n; ++i) out[i] = a * in[i] + b;
 }
 
-void f32_vgru_update(size_t n, const float* z, const float* h, const float* c, float* y) {
-  for (size_t i = 0; i < n; ++i) y[i] = (1.0f - z[i]) * h[i] + z[i] * c[i];
+void f32_vgru_update(size_t n, const float* z, const float* h, const float* c, float* out) {
+  for (size_t i = 0; i < n; ++i) out[i] = (1.0f - z[i]) * h[i] + z[i] * c[i];
 }
 
-void f32_channel_mean(size_t n, size_t channels, const float* x, size_t x_stride, float* y, size_t y_stride) {
+void f32_channel_mean(size_t n, size_t channels, const float* in, size_t in_stride, float* out, size_t out_stride) {
   for (size_t i = 0; i < n; ++i) {
     float sum = 0.0f;
-    for (size_t c = 0; c < channels; ++c) sum += x[i * x_stride + c];
-    y[i * y_stride] = sum / static_cast<float>(channels);
+    for (size_t c = 0; c < channels; ++c) sum += in[i * in_stride + c];
+    out[i * out_stride] = sum / static_cast<float>(channels);
   }
 }
 

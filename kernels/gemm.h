@@ -28,10 +28,10 @@ struct GemmKernels {
   size_t (*f32_gemm_packed_size)(size_t cin, size_t cout);
   // Repacks ONNX/PyTorch weights w[cout][cin] into the layout f32_gemm reads.
   void (*f32_gemm_pack)(size_t cin, size_t cout, const float* w, float* packed);
-  // P pixels; residual (nullptr = none, else read at res_stride) is added after the activation.
-  // out must not overlap in or residual: partial sums go through it when cin is blocked.
-  void (*f32_gemm)(size_t p, const float* in, const float* packed, const float* residual, float* out,
-                   const GemmParams& params);
+  // `pixels` pixels; residual (nullptr = none, else read at res_stride) is added after the
+  // activation. out must not overlap in or residual: partial sums go through it when cin is blocked.
+  void (*f32_gemm)(const GemmParams& p, const float* in, const float* packed, const float* residual, float* out,
+                   size_t pixels);
   // Runs `iterations` rounds of independent register FMA chains, stores their sum to *sink so the
   // work stays observable, and returns the FLOPs done (multiply-add = 2): the core's FMA peak.
   size_t (*f32_fma_peak)(size_t iterations, float* sink);
@@ -41,8 +41,8 @@ namespace ref {
 // The reference "packs" by copying: its layout is the source layout [cout][cin].
 size_t f32_gemm_packed_size(size_t cin, size_t cout);
 void f32_gemm_pack(size_t cin, size_t cout, const float* w, float* packed);
-void f32_gemm(size_t p, const float* in, const float* packed, const float* residual, float* out,
-              const GemmParams& params);
+void f32_gemm(const GemmParams& p, const float* in, const float* packed, const float* residual, float* out,
+              size_t pixels);
 size_t f32_fma_peak(size_t iterations, float* sink);
 }  // namespace ref
 

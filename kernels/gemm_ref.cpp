@@ -12,17 +12,17 @@ void f32_gemm_pack(size_t cin, size_t cout, const float* w, float* packed) {
   std::copy(w, w + cin * cout, packed);
 }
 
-void f32_gemm(size_t p, const float* in, const float* packed, const float* residual, float* out,
-              const GemmParams& prm) {
-  for (size_t i = 0; i < p; ++i) {
-    const float* x = in + i * prm.in_stride;
-    for (size_t co = 0; co < prm.cout; ++co) {
-      const float* w = packed + co * prm.cin;
-      float acc = prm.bias ? prm.bias[co] : 0.0f;
-      for (size_t ci = 0; ci < prm.cin; ++ci) acc += x[ci] * (prm.scale ? w[ci] * prm.scale[ci] : w[ci]);
-      acc = act_ref(prm.act, acc);
-      if (residual) acc += residual[i * prm.res_stride + co];
-      out[i * prm.out_stride + co] = acc;
+void f32_gemm(const GemmParams& p, const float* in, const float* packed, const float* residual, float* out,
+              size_t pixels) {
+  for (size_t i = 0; i < pixels; ++i) {
+    const float* x = in + i * p.in_stride;
+    for (size_t co = 0; co < p.cout; ++co) {
+      const float* w = packed + co * p.cin;
+      float acc = p.bias ? p.bias[co] : 0.0f;
+      for (size_t ci = 0; ci < p.cin; ++ci) acc += x[ci] * (p.scale ? w[ci] * p.scale[ci] : w[ci]);
+      acc = act_ref(p.act, acc);
+      if (residual) acc += residual[i * p.res_stride + co];
+      out[i * p.out_stride + co] = acc;
     }
   }
 }

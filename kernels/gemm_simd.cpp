@@ -141,7 +141,8 @@ void gemm_run(size_t p, const float* in, const float* packed, const float* resid
           // SE scale folded into the weight slice once, not into every input element.
           for (size_t k = 0; k < kc; ++k) {
             const B s(prm.scale[k0 + k]);
-            for (size_t j = 0; j < pw; j += L) (B::load_unaligned(w + k * pw + j) * s).store_aligned(scaled + k * pw + j);
+            for (size_t j = 0; j < pw; j += L)
+              (B::load_unaligned(w + k * pw + j) * s).store_aligned(scaled + k * pw + j);
           }
           w = scaled;
         }
@@ -174,14 +175,14 @@ void gemm_run(size_t p, const float* in, const float* packed, const float* resid
 }
 
 template <class Arch>
-void f32_gemm(size_t p, const float* in, const float* packed, const float* residual, float* out,
-              const GemmParams& prm) {
-  with_act(prm.act, [&](auto tag) {
+void f32_gemm(const GemmParams& p, const float* in, const float* packed, const float* residual, float* out,
+              size_t pixels) {
+  with_act(p.act, [&](auto tag) {
     constexpr Act A = decltype(tag)::value;
-    if (prm.cout <= kNarrowCout)
-      gemm_narrow<Arch, A>(p, in, packed, residual, out, prm);
+    if (p.cout <= kNarrowCout)
+      gemm_narrow<Arch, A>(pixels, in, packed, residual, out, p);
     else
-      gemm_run<Arch, A>(p, in, packed, residual, out, prm);
+      gemm_run<Arch, A>(pixels, in, packed, residual, out, p);
   });
 }
 

@@ -20,22 +20,22 @@ static inline size_t avgpool_2x2s2_output_size(size_t in) { return (in + 1) / 2;
 static inline size_t maxpool_3x3s2_output_size(size_t in) { return (in + 1) / 2; }
 
 struct PoolKernels {
-  // Output rows [y_begin, y_end) of the ceil(in_h/2) x ceil(in_w/2) result; pixel strides in floats.
-  void (*f32_avgpool_2x2s2)(const PoolParams& p, const float* x, size_t x_stride, float* y, size_t y_stride,
-                            size_t y_begin, size_t y_end);
-  // y[c] = mean over all in_h·in_w pixels of channel c.
-  void (*f32_global_avgpool)(const PoolParams& p, const float* x, size_t x_stride, float* y);
-  // Output rows [y_begin, y_end) of the maxpool_3x3s2_output_size result; pixel strides in floats.
-  void (*f32_maxpool_3x3s2)(const PoolParams& p, const float* x, size_t x_stride, float* y, size_t y_stride,
-                            size_t y_begin, size_t y_end);
+  // Output rows [row_begin, row_end) of the ceil(in_h/2) x ceil(in_w/2) result; pixel strides in floats.
+  void (*f32_avgpool_2x2s2)(const PoolParams& p, const float* in, size_t in_stride, float* out, size_t out_stride,
+                            size_t row_begin, size_t row_end);
+  // out[c] = mean over all in_h·in_w pixels of channel c.
+  void (*f32_global_avgpool)(const PoolParams& p, const float* in, size_t in_stride, float* out);
+  // Output rows [row_begin, row_end) of the maxpool_3x3s2_output_size result; pixel strides in floats.
+  void (*f32_maxpool_3x3s2)(const PoolParams& p, const float* in, size_t in_stride, float* out, size_t out_stride,
+                            size_t row_begin, size_t row_end);
 };
 
 namespace ref {
-void f32_avgpool_2x2s2(const PoolParams& p, const float* x, size_t x_stride, float* y, size_t y_stride, size_t y_begin,
-                       size_t y_end);
-void f32_global_avgpool(const PoolParams& p, const float* x, size_t x_stride, float* y);
-void f32_maxpool_3x3s2(const PoolParams& p, const float* x, size_t x_stride, float* y, size_t y_stride, size_t y_begin,
-                       size_t y_end);
+void f32_avgpool_2x2s2(const PoolParams& p, const float* in, size_t in_stride, float* out, size_t out_stride,
+                       size_t row_begin, size_t row_end);
+void f32_global_avgpool(const PoolParams& p, const float* in, size_t in_stride, float* out);
+void f32_maxpool_3x3s2(const PoolParams& p, const float* in, size_t in_stride, float* out, size_t out_stride,
+                       size_t row_begin, size_t row_end);
 }  // namespace ref
 
 template <class Arch>

@@ -25,13 +25,13 @@ struct U8Image {
 };
 
 struct ResizeKernels {
-  // Output rows [y_begin, y_end); x and y have pixel strides x_stride / y_stride (floats).
-  void (*f32_resize_bilinear)(const ResizeParams& p, const float* x, size_t x_stride, float* y, size_t y_stride,
-                              size_t y_begin, size_t y_end);
+  // Output rows [row_begin, row_end); pixel strides in floats.
+  void (*f32_resize_bilinear)(const ResizeParams& p, const float* in, size_t in_stride, float* out, size_t out_stride,
+                              size_t row_begin, size_t row_end);
   // The same from 8-bit pixels, each tap read as from_u8 (kernels/u8_pixels.h): bit-identical to
   // f32_resize_bilinear of the converted (and padded) image, without converting it first.
-  void (*u8_resize_bilinear)(const ResizeParams& p, const U8Image& x, float* y, size_t y_stride, size_t y_begin,
-                             size_t y_end);
+  void (*u8_resize_bilinear)(const ResizeParams& p, const U8Image& in, float* out, size_t out_stride, size_t row_begin,
+                             size_t row_end);
 };
 
 // floor(in·scale) with the product in float, as ONNX Runtime sizes a Resize given scales.
@@ -82,10 +82,10 @@ struct ResizeTap {
 }
 
 namespace ref {
-void f32_resize_bilinear(const ResizeParams& p, const float* x, size_t x_stride, float* y, size_t y_stride,
-                         size_t y_begin, size_t y_end);
-void u8_resize_bilinear(const ResizeParams& p, const U8Image& x, float* y, size_t y_stride, size_t y_begin,
-                        size_t y_end);
+void f32_resize_bilinear(const ResizeParams& p, const float* in, size_t in_stride, float* out, size_t out_stride,
+                         size_t row_begin, size_t row_end);
+void u8_resize_bilinear(const ResizeParams& p, const U8Image& in, float* out, size_t out_stride, size_t row_begin,
+                        size_t row_end);
 }  // namespace ref
 
 template <class Arch>

@@ -14,28 +14,28 @@ namespace simd::inline MATTE_ISA_NAMESPACE {
 // column chunks whose taps sit on the stack: no per-pixel division, no caller buffer. kC > 0 fixes
 // the channel count at compile time so the channel loop of small images unrolls away.
 template <class Arch, size_t kC>
-void resize_bilinear(const ResizeParams& p, const float* x, size_t x_stride, float* y, size_t y_stride,
-                     size_t y_begin, size_t y_end) {
+void resize_bilinear(const ResizeParams& p, const float* in, size_t in_stride, float* out, size_t out_stride,
+                     size_t row_begin, size_t row_end) {
   const size_t channels = kC > 0 ? kC : p.channels;
   constexpr size_t kChunk = 64;
   size_t off0[kChunk], off1[kChunk];
   float wx0[kChunk], wx1[kChunk];
-  const size_t row = p.in_w * x_stride;
+  const size_t row = p.in_w * in_stride;
   for (size_t x_begin = 0; x_begin < p.out_w; x_begin += kChunk) {
     const size_t nx = std::min(kChunk, p.out_w - x_begin);
     for (size_t j = 0; j < nx; ++j) {
       const ResizeTap tx = resize_tap(x_begin + j, p.out_w, p.in_w, p.scale_x);
-      off0[j] = tx.i0 * x_stride;
-      off1[j] = tx.i1 * x_stride;
+      off0[j] = tx.i0 * in_stride;
+      off1[j] = tx.i1 * in_stride;
       wx0[j] = tx.w0;
       wx1[j] = tx.w1;
     }
-    for (size_t oy = y_begin; oy < y_end; ++oy) {
+    for (size_t oy = row_begin; oy < row_end; ++oy) {
       const ResizeTap ty = resize_tap(oy, p.out_h, p.in_h, p.scale_y);
-      const float* r0 = x + ty.i0 * row;
-      const float* r1 = x + ty.i1 * row;
-      float* out = y + (oy * p.out_w + x_begin) * y_stride;
-      for (size_t j = 0; j < nx; ++j, out += y_stride) {
+      const float* r0 = in + ty.i0 * row;
+      const float* r1 = in + ty.i1 * row;
+      float* dst = out + (oy * p.out_w + x_begin) * out_stride;
+      for (size_t j = 0; j < nx; ++j, dst += out_stride) {
         const float *a = r0 + off0[j], *b = r0 + off1[j], *c = r1 + off0[j], *d = r1 + off1[j];
         const float w00 = wx0[j] * ty.w0, w01 = wx1[j] * ty.w0, w10 = wx0[j] * ty.w1, w11 = wx1[j] * ty.w1;
         for_lanes<Arch>(channels, [&](auto lanes, size_t ch) {
@@ -44,7 +44,7 @@ void resize_bilinear(const ResizeParams& p, const float* x, size_t x_stride, flo
           v = L::fma(L::set1(w01), L::load(b + ch), v);
           v = L::fma(L::set1(w10), L::load(c + ch), v);
           v = L::fma(L::set1(w11), L::load(d + ch), v);
-          L::store(out + ch, v);
+          L::store(dst + ch, v);
         });
       }
     }
@@ -52,12 +52,12 @@ void resize_bilinear(const ResizeParams& p, const float* x, size_t x_stride, flo
 }
 
 template <class Arch>
-void f32_resize_bilinear(const ResizeParams& p, const float* x, size_t x_stride, float* y, size_t y_stride,
-                         size_t y_begin, size_t y_end) {
+void f32_resize_bilinear(const ResizeParams& p, const float* in, size_t in_stride, float* out, size_t out_stride,
+                         size_t row_begin, size_t row_end) {
   switch (p.channels) {
-    case 3: return resize_bilinear<Arch, 3>(p, x, x_stride, y, y_stride, y_begin, y_end);
-    case 4: return resize_bilinear<Arch, 4>(p, x, x_stride, y, y_stride, y_begin, y_end);
-    default: return resize_bilinear<Arch, 0>(p, x, x_stride, y, y_stride, y_begin, y_end);
+    case 3: return resize_bilinear<Arch, 3>(p, in, in_stride, out, out_stride, row_begin, row_end);
+    case 4: return resize_bilinear<Arch, 4>(p, in, in_stride, out, out_stride, row_begin, row_end);
+    default: return resize_bilinear<Arch, 0>(p, in, in_stride, out, out_stride, row_begin, row_end);
   }
 }
 
@@ -66,8 +66,8 @@ void f32_resize_bilinear(const ResizeParams& p, const float* x, size_t x_stride,
 // multiply-adds so its results are bit-identical to it. The x taps, clamped to the image, are
 // cached per column chunk as there.
 template <class Arch>
-void u8_resize_bilinear(const ResizeParams& p, const U8Image& x, float* y, size_t y_stride, size_t y_begin,
-                        size_t y_end) {
+void u8_resize_bilinear(const ResizeParams& p, const U8Image& in, float* out, size_t out_stride, size_t row_begin,
+                        size_t row_end) {
   const size_t channels = p.channels;
   constexpr size_t kChunk = 64;
   size_t off0[kChunk], off1[kChunk];
@@ -76,24 +76,24 @@ void u8_resize_bilinear(const ResizeParams& p, const U8Image& x, float* y, size_
     const size_t nx = std::min(kChunk, p.out_w - x_begin);
     for (size_t j = 0; j < nx; ++j) {
       const ResizeTap tx = resize_tap(x_begin + j, p.out_w, p.in_w, p.scale_x);
-      off0[j] = std::min(tx.i0, x.width - 1) * channels;
-      off1[j] = std::min(tx.i1, x.width - 1) * channels;
+      off0[j] = std::min(tx.i0, in.width - 1) * channels;
+      off1[j] = std::min(tx.i1, in.width - 1) * channels;
       wx0[j] = tx.w0;
       wx1[j] = tx.w1;
     }
-    for (size_t oy = y_begin; oy < y_end; ++oy) {
+    for (size_t oy = row_begin; oy < row_end; ++oy) {
       const ResizeTap ty = resize_tap(oy, p.out_h, p.in_h, p.scale_y);
-      const uint8_t* r0 = x.data + std::min(ty.i0, x.height - 1) * x.row_stride;
-      const uint8_t* r1 = x.data + std::min(ty.i1, x.height - 1) * x.row_stride;
-      float* out = y + (oy * p.out_w + x_begin) * y_stride;
-      for (size_t j = 0; j < nx; ++j, out += y_stride) {
+      const uint8_t* r0 = in.data + std::min(ty.i0, in.height - 1) * in.row_stride;
+      const uint8_t* r1 = in.data + std::min(ty.i1, in.height - 1) * in.row_stride;
+      float* dst = out + (oy * p.out_w + x_begin) * out_stride;
+      for (size_t j = 0; j < nx; ++j, dst += out_stride) {
         const uint8_t *a = r0 + off0[j], *b = r0 + off1[j], *c = r1 + off0[j], *d = r1 + off1[j];
         const float w00 = wx0[j] * ty.w0, w01 = wx1[j] * ty.w0, w10 = wx0[j] * ty.w1, w11 = wx1[j] * ty.w1;
         for (size_t ch = 0; ch < channels; ++ch) {
           float v = w00 * kFromU8[a[ch]];
           v = std::fma(w01, kFromU8[b[ch]], v);
           v = std::fma(w10, kFromU8[c[ch]], v);
-          out[ch] = std::fma(w11, kFromU8[d[ch]], v);
+          dst[ch] = std::fma(w11, kFromU8[d[ch]], v);
         }
       }
     }

@@ -116,7 +116,7 @@ B fmadd(B a, B b, B c) {
   else return _mm256_fmadd_ps(a, b, c);
 }
 
-// upsample_clamp01 (kernels/upsample_apply.h), operands ordered so -0 and NaN come out as there.
+// clamp01 (kernels/u8_pixels.h), operands ordered so -0 and NaN come out as there.
 template <class B>
 B clamp01(B v) {
   if constexpr (BatchIsa<B>::avx512) return _mm512_min_ps(_mm512_set1_ps(1.0f), _mm512_max_ps(_mm512_setzero_ps(), v));

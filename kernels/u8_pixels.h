@@ -19,6 +19,9 @@ constexpr auto kFromU8 = [] {
   return t;
 }();
 
+// min(max(v, 0), 1), NaN and -0 passed through (std::clamp's comparisons).
+[[gnu::always_inline]] static constexpr float clamp01(float v) { return v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v); }
+
 // round(v·255), halves away from zero (std::lround's rule), of a value already clamped to [0, 1];
 // no libm call, which showed up in profiles.
 [[gnu::always_inline]] static inline uint8_t to_u8(float v) {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "kernels/isa.h"
+#include "kernels/u8_pixels.h"
 
 namespace matte {
 
@@ -82,17 +83,16 @@ struct UpsampleApplyKernels {
 
 // The per-pixel formulas on the interpolated channels v, shared by the reference and the vector
 // kernels' scalar path. Static for the reason given in kernels/resize.h (resize_tap).
-[[gnu::always_inline]] static inline float upsample_clamp01(float x) { return x < 0.0f ? 0.0f : (x > 1.0f ? 1.0f : x); }
 
 [[gnu::always_inline]] static inline void guided_apply(const float* ab, const float* s, float& alpha, float* fg) {
   const float mean = (s[0] + s[1] + s[2]) / 3.0f;
-  alpha = upsample_clamp01(ab[3] * mean + ab[7]);
-  for (int c = 0; c < 3; ++c) fg[c] = upsample_clamp01(ab[c] * s[c] + ab[4 + c] + s[c]);
+  alpha = clamp01(ab[3] * mean + ab[7]);
+  for (int c = 0; c < 3; ++c) fg[c] = clamp01(ab[c] * s[c] + ab[4 + c] + s[c]);
 }
 
 [[gnu::always_inline]] static inline void coarse_apply(const float* v, const float* s, float& alpha, float* fg) {
-  alpha = upsample_clamp01(v[0]);
-  for (int c = 0; c < 3; ++c) fg[c] = upsample_clamp01(v[1 + c] + s[c]);
+  alpha = clamp01(v[0]);
+  for (int c = 0; c < 3; ++c) fg[c] = clamp01(v[1 + c] + s[c]);
 }
 
 [[gnu::always_inline]] static inline void apply_epilogue(Epilogue e, const float* v, const float* s, float& alpha,

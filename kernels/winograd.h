@@ -27,6 +27,8 @@ struct WinogradParams {
   size_t cin = 0, cout = 0;
   // Floats between consecutive pixels: cin / cout for a plain tensor, more for a channel slice.
   size_t in_stride = 0, out_stride = 0;
+  // [cout], or nullptr.
+  const float* bias = nullptr;
   Act act = Act::none;
 };
 
@@ -55,12 +57,11 @@ struct WinogradKernels {
   // Transforms ONNX weights [cout][cin][3][3] (G g Gᵀ, in double precision) and packs them.
   void (*pack_f32_winograd)(size_t cin, size_t cout, const float* weights, float* packed);
   // v = Bᵀ d B of every tile's 6×6 window d, zero outside the image.
-  void (*f32_winograd_input)(const WinogradParams& p, const float* input, size_t tile0, size_t tiles, float* v);
+  void (*f32_winograd_input)(const WinogradParams& p, const float* in, float* v, size_t tile0, size_t tiles);
   // m[point] = v[point]·U[point] for every point.
-  void (*f32_winograd_gemm)(const WinogradParams& p, size_t tiles, const float* v, const float* packed, float* m);
-  // act(Aᵀ m A + bias) written to the tiles' pixels inside the image; bias: [cout].
-  void (*f32_winograd_output)(const WinogradParams& p, const float* m, const float* bias, size_t tile0,
-                              size_t tiles, float* output);
+  void (*f32_winograd_gemm)(const WinogradParams& p, const float* v, const float* packed, float* m, size_t tiles);
+  // act(Aᵀ m A + bias) written to the tiles' pixels inside the image.
+  void (*f32_winograd_output)(const WinogradParams& p, const float* m, float* out, size_t tile0, size_t tiles);
 };
 
 // u[36] = G g Gᵀ of one 3×3 kernel g (row-major), computed in double precision.
@@ -70,10 +71,9 @@ void winograd_kernel_transform(const float* g, float* u);
 namespace ref {
 size_t f32_winograd_packed_size(size_t cin, size_t cout);
 void pack_f32_winograd(size_t cin, size_t cout, const float* weights, float* packed);
-void f32_winograd_input(const WinogradParams& p, const float* input, size_t tile0, size_t tiles, float* v);
-void f32_winograd_gemm(const WinogradParams& p, size_t tiles, const float* v, const float* packed, float* m);
-void f32_winograd_output(const WinogradParams& p, const float* m, const float* bias, size_t tile0, size_t tiles,
-                         float* output);
+void f32_winograd_input(const WinogradParams& p, const float* in, float* v, size_t tile0, size_t tiles);
+void f32_winograd_gemm(const WinogradParams& p, const float* v, const float* packed, float* m, size_t tiles);
+void f32_winograd_output(const WinogradParams& p, const float* m, float* out, size_t tile0, size_t tiles);
 }  // namespace ref
 
 template <class Arch>

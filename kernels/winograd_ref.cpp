@@ -55,7 +55,7 @@ void pack_f32_winograd(size_t cin, size_t cout, const float* weights, float* pac
 }
 
 // With L = 1 a workspace is [tile][channel][point].
-void f32_winograd_input(const WinogradParams& p, const float* input, size_t tile0, size_t tiles, float* v) {
+void f32_winograd_input(const WinogradParams& p, const float* in, float* v, size_t tile0, size_t tiles) {
   const size_t tiles_x = winograd_tiles_x(p);
   for (size_t t = 0; t < tiles; ++t) {
     const ptrdiff_t y0 = ptrdiff_t((tile0 + t) / tiles_x * kT) - 1, x0 = ptrdiff_t((tile0 + t) % tiles_x * kT) - 1;
@@ -65,7 +65,7 @@ void f32_winograd_input(const WinogradParams& p, const float* input, size_t tile
         for (size_t j = 0; j < kW; ++j) {
           const ptrdiff_t y = y0 + ptrdiff_t(i), x = x0 + ptrdiff_t(j);
           const bool inside = y >= 0 && y < ptrdiff_t(p.h) && x >= 0 && x < ptrdiff_t(p.w);
-          d[i][j] = inside ? input[(size_t(y) * p.w + size_t(x)) * p.in_stride + c] : 0.0f;
+          d[i][j] = inside ? in[(size_t(y) * p.w + size_t(x)) * p.in_stride + c] : 0.0f;
         }
       for (size_t i = 0; i < kW; ++i)
         for (size_t j = 0; j < kW; ++j) {
@@ -78,7 +78,7 @@ void f32_winograd_input(const WinogradParams& p, const float* input, size_t tile
   }
 }
 
-void f32_winograd_gemm(const WinogradParams& p, size_t tiles, const float* v, const float* packed, float* m) {
+void f32_winograd_gemm(const WinogradParams& p, const float* v, const float* packed, float* m, size_t tiles) {
   for (size_t t = 0; t < tiles; ++t)
     for (size_t k = 0; k < kWinogradPoints; ++k)
       for (size_t co = 0; co < p.cout; ++co) {
@@ -89,8 +89,7 @@ void f32_winograd_gemm(const WinogradParams& p, size_t tiles, const float* v, co
       }
 }
 
-void f32_winograd_output(const WinogradParams& p, const float* m, const float* bias, size_t tile0, size_t tiles,
-                         float* output) {
+void f32_winograd_output(const WinogradParams& p, const float* m, float* out, size_t tile0, size_t tiles) {
   const size_t tiles_x = winograd_tiles_x(p);
   for (size_t t = 0; t < tiles; ++t) {
     const size_t y0 = (tile0 + t) / tiles_x * kT, x0 = (tile0 + t) % tiles_x * kT;
@@ -98,10 +97,10 @@ void f32_winograd_output(const WinogradParams& p, const float* m, const float* b
       const float* mc = m + (t * p.cout + c) * kWinogradPoints;
       for (size_t a = 0; a < kT && y0 + a < p.h; ++a)
         for (size_t b = 0; b < kT && x0 + b < p.w; ++b) {
-          float s = bias[c];
+          float s = p.bias ? p.bias[c] : 0.0f;
           for (size_t i = 0; i < kW; ++i)
             for (size_t j = 0; j < kW; ++j) s += kAt[a][i] * mc[i * kW + j] * kAt[b][j];
-          output[((y0 + a) * p.w + x0 + b) * p.out_stride + c] = act_ref(p.act, s);
+          out[((y0 + a) * p.w + x0 + b) * p.out_stride + c] = act_ref(p.act, s);
         }
     }
   }

@@ -180,7 +180,7 @@ void gemm_panel(size_t tiles, size_t cin, const float* a, size_t a_stride, const
 }
 
 // Where one vector of m's channels goes: its first n lanes to out (pixel (0, 0) of the tile),
-// which are also the bias vector's real channels.
+// which are also the bias vector's real channels (bias null: none).
 struct TileOut {
   float* out = nullptr;
   size_t row = 0, pixel = 0;
@@ -205,7 +205,7 @@ template <class Arch, Act A, bool FullTile, bool Full>
     for (size_t i = 0; i < kW; ++i) x[i] = B::load_unaligned(mb + (i * kW + j) * B::size);
     output_1d(x, 1, s + j, kW);
   }
-  const B b = Full ? B::load_unaligned(bias) : load_n<Arch>(bias, to.n);
+  const B b = !bias ? B(0.0f) : Full ? B::load_unaligned(bias) : load_n<Arch>(bias, to.n);
   B o[kT * kT];
 #pragma GCC unroll 4
   for (size_t a = 0; a < kT; ++a) output_1d(s + a * kW, 1, o + a * kT, 1);
@@ -227,8 +227,7 @@ template <class Arch, Act A, bool FullTile, bool Full>
 #pragma GCC diagnostic pop
 
 template <class Arch, Act A>
-void output_tiles(const WinogradParams& p, const float* m, const float* bias, size_t tile0, size_t tiles,
-                  float* output) {
+void output_tiles(const WinogradParams& p, const float* m, float* out, size_t tile0, size_t tiles) {
   constexpr size_t L = Batch<Arch>::size;
   const size_t tiles_x = winograd_tiles_x(p), tile_floats = winograd_tile_floats(p.cout, L);
   TileOut to;
@@ -238,15 +237,16 @@ void output_tiles(const WinogradParams& p, const float* m, const float* bias, si
     const size_t y0 = (tile0 + t) / tiles_x * kT, x0 = (tile0 + t) % tiles_x * kT;
     const size_t rows = std::min(kT, p.h - y0), cols = std::min(kT, p.w - x0);
     const bool full_tile = rows == kT && cols == kT;
-    float* out = output + y0 * to.row + x0 * to.pixel;
+    float* tile_out = out + y0 * to.row + x0 * to.pixel;
     for (size_t c = 0; c < p.cout; c += L) {
       const float* mb = m + t * tile_floats + c * kWinogradPoints;
+      const float* bias = p.bias ? p.bias + c : nullptr;
       to.n = std::min(L, p.cout - c);
-      to.out = out + c;
+      to.out = tile_out + c;
       if (full_tile && to.n == L)
-        output_tile<Arch, A, true, true>(mb, bias + c, rows, cols, to);
+        output_tile<Arch, A, true, true>(mb, bias, rows, cols, to);
       else
-        output_tile<Arch, A, false, false>(mb, bias + c, rows, cols, to);
+        output_tile<Arch, A, false, false>(mb, bias, rows, cols, to);
     }
   }
 }
@@ -276,7 +276,7 @@ void pack_f32_winograd(size_t cin, size_t cout, const float* weights, float* pac
 }
 
 template <class Arch>
-void f32_winograd_input(const WinogradParams& p, const float* input, size_t tile0, size_t tiles, float* v) {
+void f32_winograd_input(const WinogradParams& p, const float* in, float* v, size_t tile0, size_t tiles) {
   using B = Batch<Arch>;
   const size_t tiles_x = winograd_tiles_x(p), tile_floats = winograd_tile_floats(p.cin, B::size);
   const ptrdiff_t row = ptrdiff_t(p.w * p.in_stride), pixel = ptrdiff_t(p.in_stride);
@@ -290,17 +290,17 @@ void f32_winograd_input(const WinogradParams& p, const float* input, size_t tile
       const size_t n = std::min(B::size, p.cin - c);
       const ptrdiff_t at = window + ptrdiff_t(c);
       if (interior && n == B::size)
-        input_tile<Arch, true, true>(input, at, row, pixel, rows, cols, n, vb);
+        input_tile<Arch, true, true>(in, at, row, pixel, rows, cols, n, vb);
       else if (interior)
-        input_tile<Arch, true, false>(input, at, row, pixel, rows, cols, n, vb);
+        input_tile<Arch, true, false>(in, at, row, pixel, rows, cols, n, vb);
       else
-        input_tile<Arch, false, false>(input, at, row, pixel, rows, cols, n, vb);
+        input_tile<Arch, false, false>(in, at, row, pixel, rows, cols, n, vb);
     }
   }
 }
 
 template <class Arch>
-void f32_winograd_gemm(const WinogradParams& p, size_t tiles, const float* v, const float* packed, float* m) {
+void f32_winograd_gemm(const WinogradParams& p, const float* v, const float* packed, float* m, size_t tiles) {
   constexpr size_t L = Batch<Arch>::size;
   const size_t a_stride = winograd_tile_floats(p.cin, L), c_stride = winograd_tile_floats(p.cout, L);
   const size_t per_point = point_floats<Arch>(p.cin, p.cout);
@@ -324,9 +324,8 @@ void f32_winograd_gemm(const WinogradParams& p, size_t tiles, const float* v, co
 }
 
 template <class Arch>
-void f32_winograd_output(const WinogradParams& p, const float* m, const float* bias, size_t tile0, size_t tiles,
-                         float* output) {
-  with_act(p.act, [&](auto tag) { output_tiles<Arch, decltype(tag)::value>(p, m, bias, tile0, tiles, output); });
+void f32_winograd_output(const WinogradParams& p, const float* m, float* out, size_t tile0, size_t tiles) {
+  with_act(p.act, [&](auto tag) { output_tiles<Arch, decltype(tag)::value>(p, m, out, tile0, tiles); });
 }
 
 }  // namespace simd

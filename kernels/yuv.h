@@ -14,7 +14,7 @@ namespace matte {
 // Chroma is the mean of each 2×2 block (centre-sited); an odd last row or column is paired with
 // itself, so the image needs no padding.
 struct Yuv420Planes {
-  uint8_t *y, *u, *v;
+  uint8_t *y, *u, *v;                   // luma, then the two chroma planes
   size_t y_stride, u_stride, v_stride;  // bytes
 };
 
@@ -28,8 +28,8 @@ struct RgbImage8 {
 static inline size_t yuv420_chroma_size(size_t luma) { return (luma + 1) / 2; }
 
 struct YuvKernels {
-  // Chroma rows [c_begin, c_end) and their luma rows 2c, 2c + 1.
-  void (*u8_rgb_to_yuv420)(const RgbImage8& x, const Yuv420Planes& y, size_t c_begin, size_t c_end);
+  // Chroma rows [row_begin, row_end) and their luma rows 2c, 2c + 1.
+  void (*u8_rgb_to_yuv420)(const RgbImage8& in, const Yuv420Planes& out, size_t row_begin, size_t row_end);
 };
 
 // BT.601 in 8 bits: Y = 16 + 219/255·(0.299 R + 0.587 G + 0.114 B), U = 128 + 224/255·(B − Y')/1.772,
@@ -73,7 +73,7 @@ static inline void yuv420_chroma(const uint8_t* row0, const uint8_t* row1, size_
 }
 
 namespace ref {
-void u8_rgb_to_yuv420(const RgbImage8& x, const Yuv420Planes& y, size_t c_begin, size_t c_end);
+void u8_rgb_to_yuv420(const RgbImage8& in, const Yuv420Planes& out, size_t row_begin, size_t row_end);
 }  // namespace ref
 
 template <class Arch>

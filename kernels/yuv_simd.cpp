@@ -40,19 +40,19 @@ B sample(float cr, float cg, float cb, float offset, B r, B g, B b) {
 // 2N pixels of two rows per step: their luma, then N chroma samples from 2×2 block sums (pair sums
 // of bytes with maddubs, exact in 16 bits). The tail takes the reference's per-sample path.
 template <class Arch>
-void u8_rgb_to_yuv420(const RgbImage8& x, const Yuv420Planes& y, size_t c_begin, size_t c_end) {
+void u8_rgb_to_yuv420(const RgbImage8& in, const Yuv420Planes& out, size_t row_begin, size_t row_end) {
   using B = xsimd::batch<float, Arch>;
   constexpr size_t N = B::size;
-  const size_t r = x.bgr ? 2 : 0, b = 2 - r;
+  const size_t r = in.bgr ? 2 : 0, b = 2 - r;
   const __m128i ones = _mm_set1_epi8(1);
-  for (size_t cy = c_begin; cy < c_end; ++cy) {
-    const size_t y0 = 2 * cy, y1 = y0 + 1 < x.height ? y0 + 1 : y0;
-    const uint8_t* rows[2] = {x.data + y0 * x.row_stride, x.data + y1 * x.row_stride};
-    uint8_t* luma[2] = {y.y + y0 * y.y_stride, y.y + y1 * y.y_stride};
-    uint8_t* u = y.u + cy * y.u_stride;
-    uint8_t* v = y.v + cy * y.v_stride;
+  for (size_t cy = row_begin; cy < row_end; ++cy) {
+    const size_t y0 = 2 * cy, y1 = y0 + 1 < in.height ? y0 + 1 : y0;
+    const uint8_t* rows[2] = {in.data + y0 * in.row_stride, in.data + y1 * in.row_stride};
+    uint8_t* luma[2] = {out.y + y0 * out.y_stride, out.y + y1 * out.y_stride};
+    uint8_t* u = out.u + cy * out.u_stride;
+    uint8_t* v = out.v + cy * out.v_stride;
     size_t i = 0;
-    for (; i + 2 * N <= x.width; i += 2 * N) {
+    for (; i + 2 * N <= in.width; i += 2 * N) {
       __m128i pairs[3][2] = {};  // [channel][half]: pair sums of both rows
       for (size_t k = 0; k < 2; ++k) {
         for (size_t h = 0; h < 2; ++h) {
@@ -67,12 +67,14 @@ void u8_rgb_to_yuv420(const RgbImage8& x, const Yuv420Planes& y, size_t c_begin,
       }
       B sums[3];
       for (size_t c = 0; c < 3; ++c) sums[c] = block_sums<B>(pairs[c][0], pairs[c][1]);
-      store_bytes<B>(u + i / 2, round_to_u8_lanes(sample(Bt601::ur, Bt601::ug, Bt601::ub, 128.0f, sums[r], sums[1], sums[b])));
-      store_bytes<B>(v + i / 2, round_to_u8_lanes(sample(Bt601::vr, Bt601::vg, Bt601::vb, 128.0f, sums[r], sums[1], sums[b])));
+      store_bytes<B>(u + i / 2,
+                     round_to_u8_lanes(sample(Bt601::ur, Bt601::ug, Bt601::ub, 128.0f, sums[r], sums[1], sums[b])));
+      store_bytes<B>(v + i / 2,
+                     round_to_u8_lanes(sample(Bt601::vr, Bt601::vg, Bt601::vb, 128.0f, sums[r], sums[1], sums[b])));
     }
-    yuv420_luma(rows[0], r, b, luma[0], i, x.width);
-    if (y1 != y0) yuv420_luma(rows[1], r, b, luma[1], i, x.width);
-    yuv420_chroma(rows[0], rows[1], x.width, r, b, u, v, i / 2);
+    yuv420_luma(rows[0], r, b, luma[0], i, in.width);
+    if (y1 != y0) yuv420_luma(rows[1], r, b, luma[1], i, in.width);
+    yuv420_chroma(rows[0], rows[1], in.width, r, b, u, v, i / 2);
   }
 }
 

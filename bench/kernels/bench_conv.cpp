@@ -42,7 +42,8 @@ void BM_f32_conv_kxk(benchmark::State& state, Isa isa, ConvShape s) {
   const auto k = conv_kernels(isa);
   std::vector<float> in(p.in_h * p.in_w * p.cin, 0.25f), w(p.cout * p.cin * 9, 0.01f), bias(p.cout, 0.1f);
   std::vector<float> packed(k.f32_conv_kxk_packed_size(p.cin, p.cout, 3)), out(p.out_h * p.out_w * p.cout);
-  k.pack_f32_conv_kxk(p.cin, p.cout, 3, w.data(), bias.data(), packed.data());
+  k.pack_f32_conv_kxk(p.cin, p.cout, 3, w.data(), packed.data());
+  p.bias = bias.data();
   for (auto _ : state) {
     k.f32_conv_kxk(p, in.data(), packed.data(), out.data(), 0, p.out_h);
     benchmark::DoNotOptimize(out.data());

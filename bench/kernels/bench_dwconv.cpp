@@ -22,12 +22,13 @@ DwConvParams params_for(const DwShape& s) {
 }
 
 void BM_f32_dwconv(benchmark::State& state, Isa isa, DwShape s) {
-  const DwConvParams p = params_for(s);
+  DwConvParams p = params_for(s);
   std::vector<float> input(p.in_h * p.in_w * p.channels, 0.5f), output(p.out_h * p.out_w * p.channels);
   std::vector<float> weights(dwconv_packed_size(p.channels, s.kernel), 0.1f), bias(p.channels, 0.01f);
+  p.bias = bias.data();
   const DwConvFn fn = dwconv_for_kernel(dwconv_kernels(isa), s.kernel);
   for (auto _ : state) {
-    fn(p, input.data(), weights.data(), bias.data(), output.data(), 0, p.out_h);
+    fn(p, input.data(), weights.data(), output.data(), 0, p.out_h);
     benchmark::DoNotOptimize(output.data());
   }
   const double out_elems = static_cast<double>(output.size());

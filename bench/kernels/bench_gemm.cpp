@@ -40,7 +40,7 @@ void BM_f32_gemm(benchmark::State& state, Isa isa, Shape s) {
   prm.bias = bias.data();
   prm.act = Act::hardswish;
   for (auto _ : state) {
-    k.f32_gemm(s.p, in.data(), packed.data(), nullptr, out.data(), prm);
+    k.f32_gemm(prm, in.data(), packed.data(), nullptr, out.data(), s.p);
     benchmark::DoNotOptimize(out.data());
   }
   bench::set_flops(state, 2.0 * static_cast<double>(s.p * s.cin * s.cout));

@@ -70,14 +70,14 @@ void BM_nchw(benchmark::State& state, NchwFn fn, LayoutShape s) {
 
 void BM_nhwc(benchmark::State& state, Isa isa, LayoutShape s) {
   const size_t n = s.channels * s.h * s.w;
-  const DwConvParams p{.channels = s.channels, .stride = 1, .dilation = 1, .pad_top = 1, .pad_left = 1,
-                       .in_h = s.h, .in_w = s.w, .out_h = s.h, .out_w = s.w, .in_stride = s.channels,
-                       .out_stride = s.channels, .act = Act::relu};
   std::vector<float> input(n, 0.5f), output(n), weights(dwconv_packed_size(s.channels, 3), 0.1f),
       bias(s.channels, 0.01f);
+  const DwConvParams p{.channels = s.channels, .stride = 1, .dilation = 1, .pad_top = 1, .pad_left = 1,
+                       .in_h = s.h, .in_w = s.w, .out_h = s.h, .out_w = s.w, .in_stride = s.channels,
+                       .out_stride = s.channels, .bias = bias.data(), .act = Act::relu};
   const DwConvFn fn = dwconv_kernels(isa).f32_dwconv_3x3;
   for (auto _ : state) {
-    fn(p, input.data(), weights.data(), bias.data(), output.data(), 0, s.h);
+    fn(p, input.data(), weights.data(), output.data(), 0, s.h);
     benchmark::DoNotOptimize(output.data());
   }
   set_counters(state, s);

@@ -52,6 +52,7 @@ void BM_f32_winograd(benchmark::State& state, Isa isa, WinogradShape s, Stage st
   WinogradParams p;
   p.h = s.h, p.w = s.w, p.cin = s.cin, p.cout = s.cout, p.in_stride = s.cin, p.out_stride = s.cout, p.act = s.act;
   std::vector<float> in(s.h * s.w * s.cin, 0.25f), out(s.h * s.w * s.cout), bias(s.cout, 0.1f);
+  p.bias = bias.data();
   std::vector<float> w(s.cout * s.cin * 9, 0.01f), packed(k.f32_winograd_packed_size(s.cin, s.cout));
   k.pack_f32_winograd(s.cin, s.cout, w.data(), packed.data());
   std::vector<float> v(block * winograd_tile_floats(s.cin, k.lanes)), m(block * winograd_tile_floats(s.cout, k.lanes));
@@ -59,10 +60,9 @@ void BM_f32_winograd(benchmark::State& state, Isa isa, WinogradShape s, Stage st
   for (auto _ : state) {
     for (size_t t0 = 0; t0 < tiles; t0 += block) {
       const size_t n = std::min(block, tiles - t0);
-      if (stage == Stage::all || stage == Stage::input) k.f32_winograd_input(p, in.data(), t0, n, v.data());
-      if (stage == Stage::all || stage == Stage::gemm) k.f32_winograd_gemm(p, n, v.data(), packed.data(), m.data());
-      if (stage == Stage::all || stage == Stage::output)
-        k.f32_winograd_output(p, m.data(), bias.data(), t0, n, out.data());
+      if (stage == Stage::all || stage == Stage::input) k.f32_winograd_input(p, in.data(), v.data(), t0, n);
+      if (stage == Stage::all || stage == Stage::gemm) k.f32_winograd_gemm(p, v.data(), packed.data(), m.data(), n);
+      if (stage == Stage::all || stage == Stage::output) k.f32_winograd_output(p, m.data(), out.data(), t0, n);
     }
     benchmark::DoNotOptimize(out.data());
     benchmark::DoNotOptimize(m.data());

@@ -16,6 +16,7 @@
 #include "engine/profile.h"
 #include "kernels/pool.h"
 #include "kernels/resize.h"
+#include "kernels/u8_pixels.h"
 #include "models/bgm_mobilenetv2/layers.h"
 #include "models/bgm_mobilenetv2/refiner.h"
 #include "models/bgm_mobilenetv2/sparse_conv.h"
@@ -178,8 +179,6 @@ struct Scratch {
     c4.reshape(fh, fw, 4);
   }
 };
-
-float clamp01(float v) { return std::clamp(v, 0.0f, 1.0f); }
 
 // row[begin, end) = v, cut at `width`; runs of 4, the common case, as one store.
 void fill_run(uint8_t* row, size_t begin, size_t end, size_t width, uint8_t v) {

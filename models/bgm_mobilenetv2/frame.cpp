@@ -2,6 +2,9 @@
 
 #include <cstdlib>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
 
 #include "models/bgm_mobilenetv2/layers.h"
 #include "models/results.h"
@@ -9,21 +12,44 @@
 
 namespace matte::bgm {
 
+namespace {
+
+// Each of BGMv2's settings (kBgmMobileNetV2 below) and the Settings field it is: one table for
+// setting a value and for the weight file's.
+using Field = std::variant<float Settings::*, int Settings::*, RefineMode Settings::*>;
+const std::pair<std::string_view, Field> kFields[] = {
+    {"backbone-scale", &Settings::backbone_scale},
+    {"sample-pixels", &Settings::sample_pixels},
+    {"refine-threshold", &Settings::threshold},
+    {"refine-mode", &Settings::mode},
+};
+
+const Field* field(const std::string& name) {
+  for (const auto& [n, f] : kFields)
+    if (n == name) return &f;
+  return nullptr;
+}
+
+void parse(const std::string& text, float& v) { v = std::strtof(text.c_str(), nullptr); }
+void parse(const std::string& text, int& v) { v = std::atoi(text.c_str()); }
+void parse(const std::string& text, RefineMode& v) { v = parse_refine_mode(text); }
+std::string text_of(float v) { return number_text(v); }
+std::string text_of(int v) { return std::to_string(v); }
+std::string text_of(RefineMode v) { return refine_mode_name(v); }
+
+}  // namespace
+
 FrameRunner::FrameRunner(const WeightFile& weights) : network_(weights), settings_(settings_of(weights)) {}
 
 void FrameRunner::set(const std::string& name, const std::string& value) {
-  if (name == "backbone-scale") settings_.backbone_scale = std::strtof(value.c_str(), nullptr);
-  if (name == "sample-pixels") settings_.sample_pixels = std::atoi(value.c_str());
-  if (name == "refine-threshold") settings_.threshold = std::strtof(value.c_str(), nullptr);
-  if (name == "refine-mode") settings_.mode = parse_refine_mode(value);
+  if (const Field* f = field(name)) std::visit([&](auto member) { parse(value, settings_.*member); }, *f);
   planned_width_ = planned_height_ = 0;  // the plan depends on the settings
 }
 
 std::string FrameRunner::weight_file_value(const std::string& name) const {
-  if (name == "backbone-scale") return number_text(settings_.backbone_scale);
-  if (name == "sample-pixels") return std::to_string(settings_.sample_pixels);
-  if (name == "refine-threshold") return number_text(settings_.threshold);
-  return refine_mode_name(settings_.mode);
+  const Field* f = field(name);
+  if (!f) return Network::weight_file_value(name);
+  return std::visit([&](auto member) { return text_of(settings_.*member); }, *f);
 }
 
 void FrameRunner::process(const Chunk& chunk) {

@@ -13,11 +13,10 @@ int floor_div(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 }  // namespace
 
 RunConv::RunConv(int k, int cin, int cout, std::span<const float> weights, std::span<const float> bias, Act act)
-    : k_(k), cin_(cin), cout_(cout), act_(act) {
+    : k_(k), cin_(cin), cout_(cout), act_(act), bias_(bias.begin(), bias.end()) {
   const auto& c = conv();
   packed_.resize(c.f32_conv_kxk_packed_size(size_t(cin), size_t(cout), size_t(k)));
-  c.pack_f32_conv_kxk(size_t(cin), size_t(cout), size_t(k), weights.data(), bias.empty() ? nullptr : bias.data(),
-                      packed_.data());
+  c.pack_f32_conv_kxk(size_t(cin), size_t(cout), size_t(k), weights.data(), packed_.data());
 }
 
 void RunConv::run(const float* in, int in_pitch, float* out, size_t out_step, int n) const {
@@ -33,6 +32,7 @@ void RunConv::run(const float* in, int in_pitch, float* out, size_t out_step, in
   p.kernel = size_t(k_);
   p.in_stride = size_t(cin_);
   p.out_stride = out_step;
+  p.bias = bias_.empty() ? nullptr : bias_.data();
   p.act = act_;
   conv().f32_conv_kxk(p, in, packed_.data(), out, 0, 1);
 }

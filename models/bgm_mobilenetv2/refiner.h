@@ -36,7 +36,7 @@ class RunConv {
  private:
   int k_ = 0, cin_ = 0, cout_ = 0;
   Act act_ = Act::none;
-  std::vector<float> packed_;
+  std::vector<float> packed_, bias_;
 };
 
 // The refiner's conv3: a valid 3×3 convolution over [conv2's output nearest-upsampled ×2 | the

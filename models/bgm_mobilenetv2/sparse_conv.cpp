@@ -59,7 +59,7 @@ void SparseConv3x3::run(const View& in, std::span<const int32_t> pixels, const V
           }
         }
       }
-      g.f32_gemm(px.size(), cols, packed_.data(), nullptr, result, p);
+      g.f32_gemm(p, cols, packed_.data(), nullptr, result, px.size());
       for (size_t i = 0; i < px.size(); ++i) std::copy_n(result + i * co, co, out.pixel(size_t(px[i])));
     }
   });

@@ -60,9 +60,9 @@ struct Fixture {
     p.in_h = size_t(c.h), p.in_w = size_t(c.w), p.cin = size_t(c.cin);
     p.out_h = size_t(out_h), p.out_w = size_t(out_w), p.cout = size_t(c.cout), p.kernel = size_t(c.kernel);
     p.stride = size_t(c.stride), p.dilation = size_t(c.dilation), p.pad_top = p.pad_left = size_t(c.pad);
-    p.in_stride = in.stride, p.out_stride = size_t(c.cout), p.act = c.act;
+    p.in_stride = in.stride, p.out_stride = size_t(c.cout), p.bias = bias.data(), p.act = c.act;
     std::vector<float> packed(ref::f32_conv_kxk_packed_size(p.cin, p.cout, p.kernel));
-    ref::pack_f32_conv_kxk(p.cin, p.cout, p.kernel, weights.data(), bias.data(), packed.data());
+    ref::pack_f32_conv_kxk(p.cin, p.cout, p.kernel, weights.data(), packed.data());
     want.resize(size_t(out_h * out_w * c.cout));
     ref::f32_conv_kxk(p, in.data, packed.data(), want.data(), 0, p.out_h);
     std::vector<float> linear(want.size());
@@ -216,7 +216,7 @@ TEST_CASE("PointwiseConv matches the reference GEMM and gives the same bits on o
     p.bias = bias.data();
     p.act = Act::hardswish;
     std::vector<float> want(in.pixels() * size_t(c.cout));
-    ref::f32_gemm(in.pixels(), in.data, weights.data(), c.residual ? res.data : nullptr, want.data(), p);
+    ref::f32_gemm(p, in.data, weights.data(), c.residual ? res.data : nullptr, want.data(), in.pixels());
 
     std::vector<float> first;
     for (int threads : {1, 2}) {
@@ -259,12 +259,12 @@ TEST_CASE("DepthwiseConv matches the reference and gives the same bits on one an
     p.channels = size_t(c.channels), p.stride = size_t(c.stride), p.dilation = size_t(c.dilation);
     p.pad_top = p.pad_left = size_t(pad);
     p.in_h = size_t(c.h), p.in_w = size_t(c.w), p.out_h = size_t(oh), p.out_w = size_t(ow);
-    p.in_stride = in.stride, p.out_stride = size_t(c.channels), p.act = Act::relu6;
+    p.in_stride = in.stride, p.out_stride = size_t(c.channels), p.bias = bias.data(), p.act = Act::relu6;
     std::vector<float> packed(dwconv_packed_size(p.channels, size_t(c.kernel)));
     dwconv_pack(p.channels, size_t(c.kernel), weights.data(), packed.data());
     std::vector<float> want(size_t(oh * ow * c.channels));
-    dwconv_for_kernel(dwconv_kernels(Isa::scalar), size_t(c.kernel))(p, in.data, packed.data(), bias.data(),
-                                                                      want.data(), 0, p.out_h);
+    dwconv_for_kernel(dwconv_kernels(Isa::scalar), size_t(c.kernel))(p, in.data, packed.data(), want.data(), 0,
+                                                                      p.out_h);
 
     std::vector<float> first;
     for (int threads : {1, 2}) {

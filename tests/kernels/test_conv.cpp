@@ -48,15 +48,14 @@ struct Packed {
   std::vector<float> w;
   Packed(const ConvKernels& kern, const Shape& s, uint32_t seed) {
     const auto weights = test::random_floats(s.cout * s.cin * s.k * s.k, seed, -1.0f, 1.0f);
-    const auto bias = test::random_floats(s.cout, seed + 1);
     w.resize(kern.f32_conv_kxk_packed_size(s.cin, s.cout, s.k));
-    kern.pack_f32_conv_kxk(s.cin, s.cout, s.k, weights.data(), s.bias ? bias.data() : nullptr, w.data());
+    kern.pack_f32_conv_kxk(s.cin, s.cout, s.k, weights.data(), w.data());
   }
 };
 
 // Output rows [y0, y1) (all when y1 == 0) of isa's kernel against the reference, whole buffers compared.
 void check_conv(Isa isa, const Shape& s, size_t y0 = 0, size_t y1 = 0) {
-  const ConvParams p = params_of(s);
+  ConvParams p = params_of(s);
   if (y1 == 0) y1 = p.out_h;
   const std::string what = std::string(isa_name(isa)) + " in " + std::to_string(s.in_h) + "x" +
                            std::to_string(s.in_w) + "x" + std::to_string(s.cin) + " -> " + std::to_string(s.cout) +
@@ -73,6 +72,8 @@ void check_conv(Isa isa, const Shape& s, size_t y0 = 0, size_t y1 = 0) {
 
   const ConvKernels r = conv_kernels(Isa::scalar), k = conv_kernels(isa);
   const Packed rw(r, s, seed + 2), kw(k, s, seed + 2);
+  const auto bias = test::random_floats(s.cout, seed + 3);
+  p.bias = s.bias ? bias.data() : nullptr;
   r.f32_conv_kxk(p, in.data.data() + in.offset, rw.w.data(), want.data.data() + want.offset, y0, y1);
   k.f32_conv_kxk(p, in.data.data() + in.offset, kw.w.data(), got.data.data() + got.offset, y0, y1);
   test::check_close(got.data, want.data, 1e-4f, 1e-4f);
@@ -89,10 +90,10 @@ TEST_CASE("conv reference matches a hand-computed 3x3 pad 1 convolution") {
   float w[2 * 9] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 2, 0, 0, 0, 0};
   const float bias[] = {0.5f, -1.0f};
   std::vector<float> packed(ref::f32_conv_kxk_packed_size(1, 2, 3));
-  ref::pack_f32_conv_kxk(1, 2, 3, w, bias, packed.data());
+  ref::pack_f32_conv_kxk(1, 2, 3, w, packed.data());
   ConvParams p{};
   p.in_h = p.in_w = p.out_h = p.out_w = 2, p.cin = 1, p.cout = 2, p.kernel = 3, p.pad_top = p.pad_left = 1;
-  p.in_stride = 1, p.out_stride = 2;
+  p.in_stride = 1, p.out_stride = 2, p.bias = bias;
   auto out = test::poisoned(8);
   ref::f32_conv_kxk(p, in, packed.data(), out.data(), 0, 2);
   test::check_close(out, {10.5f, 1, 10.5f, 3, 10.5f, 5, 10.5f, 7}, 0, 0);
@@ -105,10 +106,10 @@ TEST_CASE("conv reference matches a hand-computed strided dilated convolution wi
   const float w[9] = {7, 7, 7, 1, 10, 100, 7, 7, 7};
   const float bias = -100;
   std::vector<float> packed(ref::f32_conv_kxk_packed_size(1, 1, 3));
-  ref::pack_f32_conv_kxk(1, 1, 3, w, &bias, packed.data());
+  ref::pack_f32_conv_kxk(1, 1, 3, w, packed.data());
   ConvParams p{};
   p.in_h = 1, p.in_w = 5, p.cin = 1, p.out_h = 1, p.out_w = 3, p.cout = 1, p.kernel = 3;
-  p.stride = 2, p.dilation = 2, p.pad_top = 2, p.pad_left = 2, p.in_stride = 1, p.out_stride = 1;
+  p.stride = 2, p.dilation = 2, p.pad_top = 2, p.pad_left = 2, p.in_stride = 1, p.out_stride = 1, p.bias = &bias;
   p.act = Act::relu;
   auto out = test::poisoned(3);
   ref::f32_conv_kxk(p, in, packed.data(), out.data(), 0, 1);

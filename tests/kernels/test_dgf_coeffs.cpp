@@ -78,12 +78,12 @@ std::vector<float> run(const DgfCoeffsKernels& k, const Inputs& in, const std::v
   return ab;
 }
 
-// Exactly the floats of rows [y_begin, y_end)'s [A | b] slices are written.
-void check_written(const Inputs& in, const std::vector<float>& ab, size_t y_begin, size_t y_end) {
+// Exactly the floats of rows [row_begin, row_end)'s [A | b] slices are written.
+void check_written(const Inputs& in, const std::vector<float>& ab, size_t row_begin, size_t row_end) {
   for (size_t i = 0; i < ab.size(); ++i) {
     const size_t pixel = i / in.l.ab_stride, c = i % in.l.ab_stride;
     const bool in_slice = c >= in.l.ab_off && c < in.l.ab_off + kDgfOut && pixel < in.h * in.w;
-    const bool written = in_slice && pixel / in.w >= y_begin && pixel / in.w < y_end;
+    const bool written = in_slice && pixel / in.w >= row_begin && pixel / in.w < row_end;
     if (written != !std::isnan(ab[i])) {
       CAPTURE(i);
       REQUIRE(written == !std::isnan(ab[i]));
@@ -124,9 +124,10 @@ TEST_CASE("dgf_coeffs reference equals the six passes it replaces bit for bit") 
       box16.insert(box16.end(), in.packed.begin() + kDgfPackedBox,
                    in.packed.begin() + kDgfPackedBox + kDgfBoxChannels * kDgfTaps);
     dwconv_pack(kDgfStats, 3, box16.data(), box.data());
-    const std::vector<float> zeros(kDgfStats, 0.0f);
-    const DwConvParams dp{kDgfStats, 1, 1, 1, 1, in.h, in.w, in.h, in.w, kDgfStats, kDgfStats, Act::none};
-    ref::f32_dwconv_3x3(dp, stats.data(), box.data(), zeros.data(), mean.data(), 0, in.h);
+    const DwConvParams dp{.channels = kDgfStats, .stride = 1, .dilation = 1, .pad_top = 1, .pad_left = 1,
+                          .in_h = in.h, .in_w = in.w, .out_h = in.h, .out_w = in.w, .in_stride = kDgfStats,
+                          .out_stride = kDgfStats};
+    ref::f32_dwconv_3x3(dp, stats.data(), box.data(), mean.data(), 0, in.h);
     for (size_t i = 0; i < n; ++i) {
       const float* m = mean.data() + i * kDgfStats;
       float* r = conv_in.data() + i * kDgfIn;
@@ -148,7 +149,7 @@ TEST_CASE("dgf_coeffs reference equals the six passes it replaces bit for bit") 
       gp.out_stride = cout;
       gp.bias = in.packed.data() + offset + cin * cout;
       gp.act = act;
-      ref::f32_gemm(n, x.data(), w.data(), nullptr, out.data(), gp);
+      ref::f32_gemm(gp, x.data(), w.data(), nullptr, out.data(), n);
       return out;
     };
     const auto mid0 = conv(kDgfIn, kDgfMid, kDgfPackedConv0, Act::relu, conv_in);

@@ -23,7 +23,8 @@ std::vector<float> strided_input(size_t pixels, size_t channels, size_t stride, 
   const auto values = test::random_floats(pixels * channels, seed);
   auto buf = test::poisoned((pixels - 1) * stride + channels);
   for (size_t i = 0; i < pixels; ++i)
-    std::copy_n(values.begin() + static_cast<ptrdiff_t>(i * channels), channels, buf.begin() + static_cast<ptrdiff_t>(i * stride));
+    std::copy_n(values.begin() + static_cast<ptrdiff_t>(i * channels), channels,
+                buf.begin() + static_cast<ptrdiff_t>(i * stride));
   return buf;
 }
 
@@ -34,26 +35,26 @@ std::vector<float> packed_random_weights(size_t channels, size_t kernel, uint32_
   return packed;
 }
 
-// Runs the ISA's kernel over rows [y_begin, y_end) in two calls split at y_mid and compares with
+// Runs the ISA's kernel over rows [row_begin, row_end) in two calls split at row_mid and compares with
 // the reference over the same rows; every unwritten float (other rows, slice gaps) must stay NaN.
-void compare(Isa isa, size_t kernel, const DwConvParams& p, uint32_t seed, size_t y_begin, size_t y_mid,
-             size_t y_end, bool with_bias) {
+void compare(Isa isa, size_t kernel, DwConvParams p, uint32_t seed, size_t row_begin, size_t row_mid,
+             size_t row_end, bool with_bias) {
   const auto input = strided_input(p.in_h * p.in_w, p.channels, p.in_stride, seed);
   const auto weights = packed_random_weights(p.channels, kernel, seed + 1);
   const auto bias = test::random_floats(p.channels, seed + 2);
   const size_t out_size = p.out_h * p.out_w * p.out_stride;
   auto want = test::poisoned(out_size), got = test::poisoned(out_size);
-  const float* b = with_bias ? bias.data() : nullptr;
-  dwconv_for_kernel(dwconv_kernels(Isa::scalar), kernel)(p, input.data(), weights.data(), b, want.data(), y_begin,
-                                                         y_end);
+  p.bias = with_bias ? bias.data() : nullptr;
+  dwconv_for_kernel(dwconv_kernels(Isa::scalar), kernel)(p, input.data(), weights.data(), want.data(), row_begin,
+                                                         row_end);
   const DwConvFn fn = dwconv_for_kernel(dwconv_kernels(isa), kernel);
-  fn(p, input.data(), weights.data(), b, got.data(), y_begin, y_mid);
-  fn(p, input.data(), weights.data(), b, got.data(), y_mid, y_end);
+  fn(p, input.data(), weights.data(), got.data(), row_begin, row_mid);
+  fn(p, input.data(), weights.data(), got.data(), row_mid, row_end);
   test::check_close(got, want, 1e-5f, 1e-5f);
   // The reference itself leaves the gaps alone and writes finite numbers everywhere else.
   for (size_t i = 0; i < out_size; ++i) {
     const size_t y = i / (p.out_w * p.out_stride);
-    const bool written = y >= y_begin && y < y_end && i % p.out_stride < p.channels;
+    const bool written = y >= row_begin && y < row_end && i % p.out_stride < p.channels;
     if (written != !std::isnan(want[i])) {
       CAPTURE(i);
       REQUIRE(written == !std::isnan(want[i]));
@@ -72,9 +73,9 @@ TEST_CASE("dwconv reference on a hand-computed 3x3 case") {
   dwconv_pack(1, 3, weights.data(), packed.data());
   const float bias = -20.0f;
   DwConvParams p{.channels = 1, .stride = 1, .dilation = 1, .pad_top = 1, .pad_left = 1, .in_h = 3, .in_w = 3,
-                 .out_h = 3, .out_w = 3, .in_stride = 1, .out_stride = 1, .act = Act::relu};
+                 .out_h = 3, .out_w = 3, .in_stride = 1, .out_stride = 1, .bias = &bias, .act = Act::relu};
   auto out = test::poisoned(9);
-  ref::f32_dwconv_3x3(p, input.data(), packed.data(), &bias, out.data(), 0, 3);
+  ref::f32_dwconv_3x3(p, input.data(), packed.data(), out.data(), 0, 3);
   // Sums 12 21 16 / 27 45 33 / 24 39 28, minus 20, ReLU.
   test::check_close(out, {0, 1, 0, 7, 25, 13, 4, 19, 8}, 0.0f, 0.0f);
 
@@ -86,7 +87,7 @@ TEST_CASE("dwconv reference on a hand-computed 3x3 case") {
   p = {.channels = 2, .stride = 2, .dilation = 1, .pad_top = 0, .pad_left = 0, .in_h = 3, .in_w = 3,
        .out_h = 1, .out_w = 1, .in_stride = 2, .out_stride = 2, .act = Act::none};
   auto out2 = test::poisoned(2);
-  ref::f32_dwconv_3x3(p, in2.data(), packed2.data(), nullptr, out2.data(), 0, 1);
+  ref::f32_dwconv_3x3(p, in2.data(), packed2.data(), out2.data(), 0, 1);
   test::check_close(out2, {45, 90}, 0.0f, 0.0f);
 
   // 5×5 with dilation 2 and pad 4 on a 1×1 image: only the centre tap (index 12) lands inside.
@@ -96,7 +97,7 @@ TEST_CASE("dwconv reference on a hand-computed 3x3 case") {
   p = {.channels = 1, .stride = 1, .dilation = 2, .pad_top = 4, .pad_left = 4, .in_h = 1, .in_w = 1,
        .out_h = 1, .out_w = 1, .in_stride = 1, .out_stride = 1, .act = Act::none};
   float x = 1.5f, y = 0.0f;
-  ref::f32_dwconv_5x5(p, &x, packed5.data(), nullptr, &y, 0, 1);
+  ref::f32_dwconv_5x5(p, &x, packed5.data(), &y, 0, 1);
   CHECK(y == 4.5f);
 }
 
@@ -236,7 +237,7 @@ TEST_CASE("dwconv as the guided filter's 3x3 box filter") {
   for (Isa isa : available_isas()) {
     CAPTURE(isa_name(isa));
     auto got = test::poisoned(h * w * c);
-    dwconv_kernels(isa).f32_dwconv_3x3(p, input.data(), packed.data(), nullptr, got.data(), 0, h);
+    dwconv_kernels(isa).f32_dwconv_3x3(p, input.data(), packed.data(), got.data(), 0, h);
     test::check_close(got, want, 1e-6f, 1e-5f);
   }
 }

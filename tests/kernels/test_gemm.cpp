@@ -6,7 +6,8 @@
 namespace matte {
 namespace {
 
-constexpr std::array kActs = {Act::none, Act::relu, Act::relu6, Act::hardswish, Act::hardsigmoid, Act::sigmoid, Act::tanh};
+constexpr std::array kActs = {Act::none,        Act::relu,    Act::relu6, Act::hardswish,
+                              Act::hardsigmoid, Act::sigmoid, Act::tanh};
 
 struct GemmCase {
   size_t p, cin, cout;
@@ -58,12 +59,12 @@ void check_gemm(Isa isa, const GemmCase& c) {
 
   std::vector<float> ref_packed(ref::f32_gemm_packed_size(c.cin, c.cout));
   ref::f32_gemm_pack(c.cin, c.cout, w.data(), ref_packed.data());
-  ref::f32_gemm(n, in0, ref_packed.data(), res0, want.data() + c.p0 * prm.out_stride, prm);
+  ref::f32_gemm(prm, in0, ref_packed.data(), res0, want.data() + c.p0 * prm.out_stride, n);
 
   const GemmKernels k = gemm_kernels(isa);
   std::vector<float> packed(k.f32_gemm_packed_size(c.cin, c.cout));
   k.f32_gemm_pack(c.cin, c.cout, w.data(), packed.data());
-  k.f32_gemm(n, in0, packed.data(), res0, got.data() + c.p0 * prm.out_stride, prm);
+  k.f32_gemm(prm, in0, packed.data(), res0, got.data() + c.p0 * prm.out_stride, n);
 
   test::check_close(got, want, 1e-5f * (1.0f + static_cast<float>(c.cin) / 16.0f), 1e-5f);
 }
@@ -96,7 +97,7 @@ TEST_CASE("f32_gemm reference matches a hand-computed case") {
     std::vector<float> packed(k.f32_gemm_packed_size(2, 3));
     k.f32_gemm_pack(2, 3, w.data(), packed.data());
     auto out = test::poisoned(8);
-    k.f32_gemm(2, in.data(), packed.data(), res.data(), out.data(), prm);
+    k.f32_gemm(prm, in.data(), packed.data(), res.data(), out.data(), 2);
     test::check_close(out, expected, 0.0f, 0.0f);
   }
 }

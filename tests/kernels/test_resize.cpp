@@ -11,13 +11,13 @@ namespace {
 
 // Runs the reference and table `k` on the same poisoned buffers; x and y are channel slices
 // (offset 1) of wider pixels when pad > 0.
-void check_resize(const ResizeKernels& k, const ResizeParams& p, size_t pad, size_t y_begin, size_t y_end) {
+void check_resize(const ResizeKernels& k, const ResizeParams& p, size_t pad, size_t row_begin, size_t row_end) {
   const size_t xs = p.channels + pad, ys = p.channels + pad;
   const size_t off = pad > 0 ? 1 : 0;
   const auto x = test::random_floats(p.in_h * p.in_w * xs, static_cast<uint32_t>(p.in_h * 131 + p.in_w * 7 + xs));
   auto want = test::poisoned(p.out_h * p.out_w * ys + 1), got = want;
-  ref::f32_resize_bilinear(p, x.data() + off, xs, want.data() + off, ys, y_begin, y_end);
-  k.f32_resize_bilinear(p, x.data() + off, xs, got.data() + off, ys, y_begin, y_end);
+  ref::f32_resize_bilinear(p, x.data() + off, xs, want.data() + off, ys, row_begin, row_end);
+  k.f32_resize_bilinear(p, x.data() + off, xs, got.data() + off, ys, row_begin, row_end);
   test::check_close(got, want, 1e-5f, 1e-5f);
 }
 
@@ -32,7 +32,7 @@ std::vector<float> ref_resize(const ResizeParams& p, const std::vector<float>& x
 // read as p.in_h×p.in_w, so padded by edge replication when smaller) against its f32 kernel on
 // the padded image converted by from_u8: bit-identical, strays into poison included.
 void check_u8_resize(const ResizeKernels& k, const ResizeParams& p, size_t image_h, size_t image_w, size_t row_pad,
-                     size_t y_pad, size_t y_begin, size_t y_end) {
+                     size_t y_pad, size_t row_begin, size_t row_end) {
   const size_t c = p.channels, row = image_w * c + row_pad, ys = c + y_pad, off = y_pad > 0 ? 1 : 0;
   std::mt19937 rng(static_cast<uint32_t>(p.in_h * 31 + p.in_w * 3 + c + image_w));
   std::vector<uint8_t> bytes(image_h * row);
@@ -44,8 +44,8 @@ void check_u8_resize(const ResizeKernels& k, const ResizeParams& p, size_t image
         padded[(y * p.in_w + x) * c + ch] =
             from_u8(bytes[std::min(y, image_h - 1) * row + std::min(x, image_w - 1) * c + ch]);
   auto want = test::poisoned(p.out_h * p.out_w * ys + 1), got = want;
-  k.f32_resize_bilinear(p, padded.data(), c, want.data() + off, ys, y_begin, y_end);
-  k.u8_resize_bilinear(p, {bytes.data(), row, image_h, image_w}, got.data() + off, ys, y_begin, y_end);
+  k.f32_resize_bilinear(p, padded.data(), c, want.data() + off, ys, row_begin, row_end);
+  k.u8_resize_bilinear(p, {bytes.data(), row, image_h, image_w}, got.data() + off, ys, row_begin, row_end);
   REQUIRE(test::same_bits(got, want));
 }
 

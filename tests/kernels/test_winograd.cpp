@@ -87,15 +87,15 @@ std::vector<float> laid_out(const std::vector<float>& x, size_t tiles, size_t ch
 }
 
 // The whole convolution the way the engine runs it: blocks of `block` tiles through one workspace.
-void run_winograd(const WinogradKernels& k, const WinogradParams& p, const float* in, const float* packed,
-                  const float* bias, float* out, size_t block) {
+void run_winograd(const WinogradKernels& k, const WinogradParams& p, const float* in, const float* packed, float* out,
+                  size_t block) {
   const size_t tiles = winograd_tiles(p);
   std::vector<float> v(block * winograd_tile_floats(p.cin, k.lanes)), m(block * winograd_tile_floats(p.cout, k.lanes));
   for (size_t t0 = 0; t0 < tiles; t0 += block) {
     const size_t n = std::min(block, tiles - t0);
-    k.f32_winograd_input(p, in, t0, n, v.data());
-    k.f32_winograd_gemm(p, n, v.data(), packed, m.data());
-    k.f32_winograd_output(p, m.data(), bias, t0, n, out);
+    k.f32_winograd_input(p, in, v.data(), t0, n);
+    k.f32_winograd_gemm(p, v.data(), packed, m.data(), n);
+    k.f32_winograd_output(p, m.data(), out, t0, n);
   }
 }
 
@@ -105,7 +105,7 @@ void run_winograd(const WinogradKernels& k, const WinogradParams& p, const float
 float check_against_direct(Isa isa, const Shape& s, size_t block, float tolerance = 1e-4f) {
   CAPTURE(describe(isa, s));
   CAPTURE(block);
-  const WinogradParams p = params_of(s);
+  WinogradParams p = params_of(s);
   const uint32_t seed = uint32_t(s.cin * 131 + s.cout * 7 + s.w);
   const auto in = sliced(s.h * s.w, s.cin, s.in_gap, seed);
   const auto weights = test::random_floats(s.cout * s.cin * 9, seed + 1, -1.0f, 1.0f);
@@ -114,8 +114,9 @@ float check_against_direct(Isa isa, const Shape& s, size_t block, float toleranc
   ConvParams c{};
   c.in_h = c.out_h = s.h, c.in_w = c.out_w = s.w, c.cin = s.cin, c.cout = s.cout, c.kernel = 3;
   c.pad_top = c.pad_left = 1, c.in_stride = p.in_stride, c.out_stride = p.out_stride, c.act = s.act;
+  c.bias = p.bias = bias.data();
   std::vector<float> direct(ref::f32_conv_kxk_packed_size(s.cin, s.cout, 3));
-  ref::pack_f32_conv_kxk(s.cin, s.cout, 3, weights.data(), bias.data(), direct.data());
+  ref::pack_f32_conv_kxk(s.cin, s.cout, 3, weights.data(), direct.data());
   auto want = test::poisoned(s.h * s.w * p.out_stride), got = want;
   const size_t out_offset = s.out_gap / 2;
   ref::f32_conv_kxk(c, in.data() + s.in_gap / 2, direct.data(), want.data() + out_offset, 0, s.h);
@@ -126,7 +127,7 @@ float check_against_direct(Isa isa, const Shape& s, size_t block, float toleranc
   const WinogradKernels k = winograd_kernels(isa);
   std::vector<float> packed(k.f32_winograd_packed_size(s.cin, s.cout));
   k.pack_f32_winograd(s.cin, s.cout, weights.data(), packed.data());
-  run_winograd(k, p, in.data() + s.in_gap / 2, packed.data(), bias.data(), got.data() + out_offset, block);
+  run_winograd(k, p, in.data() + s.in_gap / 2, packed.data(), got.data() + out_offset, block);
   const float error = max_error(got, want) / std::max(1.0f, magnitude(linear));
   CAPTURE(error);
   CHECK(error <= tolerance);
@@ -143,15 +144,16 @@ TEST_CASE("winograd weight transform of a centre tap is the identity convolution
   std::vector<float> u(ref::f32_winograd_packed_size(1, 1));
   ref::pack_f32_winograd(1, 1, g, u.data());
   const Shape s{7, 5, 1, 1};
-  const WinogradParams p = params_of(s);
+  WinogradParams p = params_of(s);
   const size_t tiles = winograd_tiles(p);
   const auto in = test::random_floats(s.h * s.w, 3);
   std::vector<float> v(tiles * kWinogradPoints), m(v.size());
-  ref::f32_winograd_input(p, in.data(), 0, tiles, v.data());
-  ref::f32_winograd_gemm(p, tiles, v.data(), u.data(), m.data());
+  ref::f32_winograd_input(p, in.data(), v.data(), 0, tiles);
+  ref::f32_winograd_gemm(p, v.data(), u.data(), m.data(), tiles);
   const float bias = 0.5f;
+  p.bias = &bias;
   auto out = test::poisoned(in.size());
-  ref::f32_winograd_output(p, m.data(), &bias, 0, tiles, out.data());
+  ref::f32_winograd_output(p, m.data(), out.data(), 0, tiles);
   std::vector<float> want(in);
   for (float& x : want) x += bias;
   test::check_close(out, want, 1e-5f, 1e-5f);
@@ -184,8 +186,8 @@ TEST_CASE("f32_winograd_input matches the reference and zero-fills the padding l
         for (auto [t0, n] : {std::pair<size_t, size_t>{0, tiles}, {tiles / 2, (tiles + 1) / 2}, {tiles - 1, 1}}) {
           std::vector<float> want(n * kWinogradPoints * cin);
           auto got = test::poisoned(n * winograd_tile_floats(cin, k.lanes));
-          ref::f32_winograd_input(p, in.data() + s.in_gap / 2, t0, n, want.data());
-          k.f32_winograd_input(p, in.data() + s.in_gap / 2, t0, n, got.data());
+          ref::f32_winograd_input(p, in.data() + s.in_gap / 2, want.data(), t0, n);
+          k.f32_winograd_input(p, in.data() + s.in_gap / 2, got.data(), t0, n);
           test::check_close(canonical(got, n, cin, k.lanes), want, 1e-5f * std::max(1.0f, magnitude(want)), 0);
           // Every padding lane is zero, so the GEMM may run over whole vectors.
           test::check_close(got, laid_out(canonical(got, n, cin, k.lanes), n, cin, k.lanes), 0, 0);
@@ -212,8 +214,8 @@ TEST_CASE("f32_winograd_gemm matches the reference") {
           k.pack_f32_winograd(cin, cout, weights.data(), packed.data());
           std::vector<float> want(tiles * kWinogradPoints * cout);
           auto got = test::poisoned(tiles * winograd_tile_floats(cout, k.lanes));
-          ref::f32_winograd_gemm(p, tiles, v.data(), ref_packed.data(), want.data());
-          k.f32_winograd_gemm(p, tiles, laid_out(v, tiles, cin, k.lanes).data(), packed.data(), got.data());
+          ref::f32_winograd_gemm(p, v.data(), ref_packed.data(), want.data(), tiles);
+          k.f32_winograd_gemm(p, laid_out(v, tiles, cin, k.lanes).data(), packed.data(), got.data(), tiles);
           test::check_close(canonical(got, tiles, cout, k.lanes), want, 1e-5f * std::max(1.0f, magnitude(want)), 0);
         }
   });
@@ -226,17 +228,16 @@ TEST_CASE("f32_winograd_output matches the reference and writes only its tiles")
     for (auto [h, w] : {std::pair<size_t, size_t>{1, 1}, {3, 2}, {5, 7}, {9, 4}, {8, 8}, {2, 17}})
       for (size_t cout : {1, 3, 8, 16, 17, 40, 64}) {
         const Shape s{h, w, 1, cout, 0, i % 4, kActs[i % std::size(kActs)]};
-        ++i;
         CAPTURE(describe(isa, s));
-        const WinogradParams p = params_of(s);
+        WinogradParams p = params_of(s);
         const size_t tiles = winograd_tiles(p);
         const auto bias = test::random_floats(cout, uint32_t(cout));
+        p.bias = i++ % 5 == 0 ? nullptr : bias.data();
         for (auto [t0, n] : {std::pair<size_t, size_t>{0, tiles}, {tiles / 2, (tiles + 1) / 2}, {tiles - 1, 1}}) {
           const auto m = test::random_floats(n * kWinogradPoints * cout, uint32_t(cout + w + t0));
           auto want = test::poisoned(h * w * p.out_stride), got = want;
-          ref::f32_winograd_output(p, m.data(), bias.data(), t0, n, want.data() + s.out_gap / 2);
-          k.f32_winograd_output(p, laid_out(m, n, cout, k.lanes).data(), bias.data(), t0, n,
-                                got.data() + s.out_gap / 2);
+          ref::f32_winograd_output(p, m.data(), want.data() + s.out_gap / 2, t0, n);
+          k.f32_winograd_output(p, laid_out(m, n, cout, k.lanes).data(), got.data() + s.out_gap / 2, t0, n);
           test::check_close(got, want, 1e-5f * std::max(1.0f, magnitude(want)), 1e-5f);
         }
       }

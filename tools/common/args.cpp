@@ -4,19 +4,10 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
-#include <sstream>
+
+#include "models/settings.h"
 
 namespace matte::cli {
-
-namespace {
-
-std::string number_text(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
-
-}  // namespace
 
 Args::Args(const std::vector<std::string>& argv, const std::vector<std::string>& allowed,
            const std::vector<std::string>& switches) {

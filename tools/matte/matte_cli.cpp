@@ -11,6 +11,7 @@
 
 #include "engine/matte.h"
 #include "engine/weight_file.h"
+#include "models/settings.h"
 #include "tools/common/args.h"
 #include "tools/common/frames.h"
 #include "tools/matte/audio_track.h"
@@ -122,12 +123,6 @@ struct OutputsInProgress {
   OutputsInProgress() { g_outputs_in_progress = true; }
   ~OutputsInProgress() { g_outputs_in_progress = false; }
 };
-
-std::string number_text(float v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", double(v));
-  return text;
-}
 
 // The first line of an exception's text: the tool's errors are one line.
 std::string first_line(const char* what) {
