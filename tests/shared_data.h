@@ -9,13 +9,15 @@
 
 namespace matte::test {
 
+#ifdef MATTE_SANITIZED
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
 // Sanitizers multiply memory use: the tests' bounds on a child's peak memory hold for ordinary
 // builds only (time bounds are stretched instead, MATTE_TEST_TIME_SCALE).
-#ifdef MATTE_SANITIZED
-constexpr bool kMemoryBoundsApply = false;
-#else
-constexpr bool kMemoryBoundsApply = true;
-#endif
+constexpr bool kMemoryBoundsApply = !kSanitized;
 
 inline std::string shared_path(const std::string& relative) { return std::string(MATTE_SHARED_DIR) + "/" + relative; }
 
