@@ -65,12 +65,12 @@ inline void write_bytes(const fs::path& path, const std::vector<uint8_t>& data) 
 struct Installed {
   fs::path root, prefix;
   Installed() {
-#ifdef MATTE_SANITIZED
-    // Consumers and Python would load an ASan-instrumented library without the ASan runtime.
-    std::printf("SKIPPED: the installed library is tested in the plain build, not the sanitizer one\n");
-    std::fflush(stdout);
-    std::_Exit(77);
-#endif
+    if (kSanitized) {
+      // Consumers and Python would load an ASan-instrumented library without the ASan runtime.
+      std::printf("SKIPPED: the installed library is tested in the plain build, not the sanitizer one\n");
+      std::fflush(stdout);
+      std::_Exit(77);
+    }
     root = fs::path(MATTE_BINARY_DIR) / "test_tmp" / ("library_" + std::to_string(::getpid()));
     prefix = root / "prefix";
     fs::remove_all(root);
