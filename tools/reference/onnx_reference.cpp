@@ -26,15 +26,16 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 // An installed tool's copy (P/bin/../share/matte/reference, where `npm ci` puts onnxruntime-node
-// beside it), else the source tree's.
-std::string script_path() {
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  const fs::path installed = exe.parent_path().parent_path() / "share/matte/reference/run_onnx.js";
-  return !ec && fs::exists(installed, ec) ? installed.string() : MATTE_REFERENCE_SCRIPT;
+// beside it), else the source tree's. Looked up on first use, not at every tool's start-up.
+const std::string& script_path() {
+  static const std::string path = [] {
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    const fs::path installed = exe.parent_path().parent_path() / "share/matte/reference/run_onnx.js";
+    return !ec && fs::exists(installed, ec) ? installed.string() : std::string(MATTE_REFERENCE_SCRIPT);
+  }();
+  return path;
 }
-
-const std::string kScript = script_path();
 
 // A private directory for one node run, removed with everything in it.
 class TempDir {
@@ -113,7 +114,7 @@ std::string run_script(const fs::path& dir, const std::string& argument) {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::vector<std::string> args{node, kScript, argument};
+  std::vector<std::string> args{node, script_path(), argument};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -133,7 +134,7 @@ std::string run_script(const fs::path& dir, const std::string& argument) {
     while (!err.empty() && (err.back() == '\n' || err.back() == '\r')) err.pop_back();
     const std::string how = WIFEXITED(status) ? "exit code " + std::to_string(WEXITSTATUS(status))
                                               : "signal " + std::to_string(WTERMSIG(status));
-    throw Error("ONNX reference: " + node + " " + kScript + " failed (" + how + "): " + err);
+    throw Error("ONNX reference: " + node + " " + script_path() + " failed (" + how + "): " + err);
   }
   return read_text(out_path);
 }
@@ -193,7 +194,7 @@ std::vector<OrtFrame> run_onnx(const OrtJob& job) {
       result.push_back(std::move(frame));
     }
   } catch (const json::exception& e) {
-    throw Error("ONNX reference: unexpected outputs.json from " + kScript + ": " + e.what());
+    throw Error("ONNX reference: unexpected outputs.json from " + script_path() + ": " + e.what());
   }
   return result;
 }
@@ -208,7 +209,7 @@ std::vector<double> time_onnx(const OrtJob& job, int frames) {
   try {
     return json::parse(out).at("seconds").get<std::vector<double>>();
   } catch (const json::exception& e) {
-    throw Error("ONNX reference: unexpected timing output from " + kScript + ": " + e.what());
+    throw Error("ONNX reference: unexpected timing output from " + script_path() + ": " + e.what());
   }
 }
 
