@@ -3,8 +3,10 @@
 #include <tbb/info.h>
 
 #include <algorithm>
+#include <chrono>
 #include <exception>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -15,10 +17,13 @@
 #include "tools/common/args.h"
 #include "tools/common/frames.h"
 #include "tools/matte/audio_track.h"
+#include "tools/matte/clip_list.h"
+#include "tools/matte/clip_report.h"
 #include "tools/matte/options.h"
 #include "tools/matte/pipeline.h"
 #include "tools/matte/preview.h"
 #include "tools/matte/progress.h"
+#include "tools/matte/video_writer.h"
 #include "tools/onnx2flat/convert.h"
 
 namespace matte::cli {
@@ -124,15 +129,48 @@ struct OutputsInProgress {
   ~OutputsInProgress() { g_outputs_in_progress = false; }
 };
 
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 // The first line of an exception's text: the tool's errors are one line.
 std::string first_line(const char* what) {
   std::string text = what;
   return text.substr(0, text.find('\n'));
 }
 
-int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is_terminal,
-        const std::atomic<int>& signal_received) {
-  require_path(o.model, "--model");
+// A failure that ends the whole run, not only its clip: the model cannot be loaded or does not fit.
+struct FatalError : Error {
+  using Error::Error;
+};
+
+// Where a clip's run writes, and what clips share: the model, loaded for the first clip that runs.
+struct RunContext {
+  std::ostream &out, &err;
+  bool err_is_terminal;
+  const std::atomic<int>& signal_received;
+  int threads = 0;
+  std::optional<Session> session = {};
+  std::string label = {};  // "clip 2/6 take.mp4: " in a batch, empty for one clip
+
+  // The model with a fresh recurrent state: each clip starts as a clip of its own.
+  Session& fresh_session(const MatteOptions& o) {
+    if (session) {
+      session->reset();
+      return *session;
+    }
+    try {
+      session.emplace(load_model(o.model, {.threads = threads, .settings = o.settings, .results = results_written(o)}));
+      check_model_fits(o, *session);
+    } catch (const std::exception& e) {
+      throw FatalError(first_line(e.what()));
+    }
+    return *session;
+  }
+};
+
+// Runs one clip into `report`; returns false when a signal stopped it (its outputs not written).
+bool run_clip(const MatteOptions& o, RunContext& run, ClipReport& report) {
   if (!is_camera(o.input) && !is_stream(o.input)) require_path(o.input, "--input");
   if (!o.plate.empty()) require_path(o.plate, "--background-plate");
   if (!o.background.path.empty()) require_path(o.background.path, "--background");
@@ -142,17 +180,16 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
   const bool keep_audio = !o.no_audio && std::any_of(o.outputs.begin(), o.outputs.end(), [](const OutputRequest& r) {
     return r.kind == OutputKind::video && (r.content == Content::composition || r.content == Content::foreground);
   });
-  const auto source = FrameSource::open(o.input, o.start, o.fps, o.max_pixels, keep_audio, &signal_received);
+  const auto source =
+      FrameSource::open(o.input, o.start, o.fps, o.max_pixels, keep_audio, &run.signal_received);
   // With the video on standard output, the summary goes with the progress to standard error.
-  std::ostream& report = std::any_of(o.outputs.begin(), o.outputs.end(), [](const OutputRequest& r) {
+  std::ostream& summary = std::any_of(o.outputs.begin(), o.outputs.end(), [](const OutputRequest& r) {
     return r.path == "-";
-  }) ? err : out;
-  const int threads = o.threads > 0 ? o.threads : tbb::info::default_concurrency();
-  Session session = load_model(o.model, {.threads = threads,
-                                         .settings = o.settings,
-                                         .results = results_written(o)});
-  check_model_fits(o, session);
+  }) ? run.err : run.out;
+  Session& session = run.fresh_session(o);
   const int width = source->width(), height = source->height();
+  report.width = width;
+  report.height = height;
   std::optional<Plate> plate;
   if (session.capabilities().takes_plate) plate.emplace(o.plate, width, height, o.resize_plate, o.max_pixels);
   std::optional<Preview> preview;
@@ -187,7 +224,7 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
 
   int64_t total = source->remaining();
   if (o.frames > 0) total = total < 0 ? o.frames : std::min<int64_t>(total, o.frames);
-  Progress progress(err, total, !o.quiet && err_is_terminal);
+  Progress progress(run.err, total, !o.quiet && run.err_is_terminal, run.label);
   std::atomic<bool> quit{false};
   PipelineJob job;
   job.source = source.get();
@@ -197,7 +234,7 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
   job.outputs = &outputs;
   job.seq_chunk = o.seq_chunk;
   job.max_frames = o.frames;
-  job.stop = [&] { return quit.load() || signal_received.load() != 0; };
+  job.stop = [&] { return quit.load() || run.signal_received.load() != 0; };
   job.want_composite = o.preview;
   job.on_frame = [&](int64_t done, const cv::Mat& composite) {
     progress.update(done);
@@ -223,28 +260,126 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
     result = run_pipeline(job);
   }
   progress.finish();
-  if (const int sig = signal_received.load()) {
-    err << "matte: interrupted by signal " << sig << "; no output written\n";
-    return 128 + sig;
-  }
+  if (run.signal_received.load()) return false;
   if (const std::string warning = source->ending_warning(); !warning.empty()) {
-    err << "matte: warning: " << warning << "\n";
+    run.err << "matte: " << run.label << "warning: " << warning << "\n";
   }
   std::vector<Sink*> sinks;
   for (Output& output : outputs) sinks.push_back(output.sink.get());
   commit_all(sinks);
-  err << notices.str();
+  run.err << notices.str();
   // Closing a video flushes the encoder's look-ahead: part of the run's time.
-  const double seconds = progress.seconds();
+  report.seconds = progress.seconds();
+  report.frames = result.frames;
+  report.lost_frames = source->lost_frames();
+  report.status = ClipStatus::done;
   if (!o.quiet) {
     const std::string detail = !session.capabilities().setting("downsample-ratio")
                                    ? std::to_string(result.refined_patches / std::max<int64_t>(result.frames, 1)) + " refined patches per frame"
                                    : "downsample ratio " + number_text(session.downsample_ratio_for(width, height));
-    std::string tail = detail + ", " + std::to_string(threads) + " threads";
-    if (const int64_t lost = source->lost_frames()) tail += ", " + std::to_string(lost) + " damaged input frames lost";
-    report << summary_line(result.frames, width, height, seconds, tail) << "\n";
+    std::string tail = detail + ", " + std::to_string(run.threads) + " threads";
+    if (report.lost_frames) tail += ", " + std::to_string(report.lost_frames) + " damaged input frames lost";
+    summary << summary_line(result.frames, width, height, report.seconds, tail, run.label) << "\n";
   }
-  return 0;
+  return true;
+}
+
+// The clip's options: its input, and its fields in every path template.
+MatteOptions clip_options(const MatteOptions& o, const Clip& clip, int index_width) {
+  MatteOptions c = o;
+  c.input = clip.input;
+  c.plate = expand_template(o.plate, clip, index_width);
+  c.background.path = expand_template(o.background.path, clip, index_width);
+  for (OutputRequest& out : c.outputs) {
+    out.path = expand_template(out.path, clip, index_width);
+    out.kind = output_kind(out.path, o.output_type);  // "{name}" brings the input's extension
+    if (out.kind == OutputKind::video) check_video_settings(out.path, o.video);
+  }
+  return c;
+}
+
+// Before any work: no two clips of the list (every shard's) write one path, and no clip writes
+// another's input. The checks within one clip are check_output_paths'.
+void check_batch_paths(const std::vector<MatteOptions>& clips) {
+  std::map<fs::path, std::pair<size_t, std::string>> writers;  // path → clip, flag
+  for (size_t i = 0; i < clips.size(); ++i) {
+    for (const OutputRequest& out : clips[i].outputs) {
+      const auto [it, fresh] = writers.emplace(normal(out.path), std::pair(i, out.flag));
+      if (!fresh && it->second.first != i) {
+        throw UsageError(out.path + ": clips " + std::to_string(it->second.first) + " (" +
+                         clips[it->second.first].input + ") and " + std::to_string(i) + " (" + clips[i].input +
+                         ") both write it (" + out.flag + "; {index} or {parent} tells them apart)");
+      }
+    }
+  }
+  for (size_t i = 0; i < clips.size(); ++i) {
+    const auto it = writers.find(normal(clips[i].input));
+    if (it != writers.end()) {
+      throw UsageError(clips[i].input + ": clip " + std::to_string(i) + "'s input is clip " +
+                       std::to_string(it->second.first) + "'s " + it->second.second);
+    }
+  }
+}
+
+bool outputs_exist(const MatteOptions& o) {
+  return std::all_of(o.outputs.begin(), o.outputs.end(), [](const OutputRequest& out) {
+    return fs::exists(fs::symlink_status(without_trailing_slash(out.path)));
+  });
+}
+
+int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is_terminal,
+        const std::atomic<int>& signal_received) {
+  const auto started = std::chrono::steady_clock::now();
+  require_path(o.model, "--model");
+  const bool batch = !o.input_list.empty();
+  const std::vector<Clip> list = batch ? read_clip_list(o.input_list) : std::vector<Clip>{{0, o.input}};
+  const int width = index_width(list.size());
+  std::vector<MatteOptions> clips;
+  for (const Clip& clip : list) clips.push_back(clip_options(o, clip, width));
+  if (batch) check_batch_paths(clips);
+  if (!o.json.empty()) check_report_path(o.json);
+
+  RunContext run{out, err, err_is_terminal, signal_received, o.threads > 0 ? o.threads : tbb::info::default_concurrency()};
+  std::vector<ClipReport> reports;
+  int taken = 0;
+  for (const Clip& clip : list) taken += o.shard.takes(clip);
+  for (const Clip& clip : list) {
+    if (!o.shard.takes(clip)) continue;
+    const MatteOptions& c = clips[size_t(clip.index)];
+    ClipReport& report = reports.emplace_back();
+    report.clip = clip;
+    for (const OutputRequest& request : c.outputs) report.outputs.emplace_back(request.flag.substr(9), request.path);
+    if (batch) {
+      run.label = "clip " + std::to_string(reports.size()) + "/" + std::to_string(taken) + " " +
+                  without_trailing_slash(c.input).filename().string() + ": ";
+    }
+    if (batch && !o.overwrite && outputs_exist(c)) {
+      report.status = ClipStatus::done_earlier;
+      if (!o.quiet) out << "matte: " << run.label << "done earlier (its outputs exist)\n";
+      continue;
+    }
+    try {
+      if (!run_clip(c, run, report)) {
+        const int sig = signal_received.load();
+        err << "matte: " << run.label << "interrupted by signal " << sig << "; "
+            << (batch ? "this clip's outputs not written, earlier clips' complete\n" : "no output written\n");
+        return 128 + sig;
+      }
+    } catch (const FatalError&) {
+      throw;
+    } catch (const std::exception& e) {
+      report.error = first_line(e.what());
+      if (!batch) {
+        if (!o.json.empty()) write_report(o.json, o.model, nullptr, reports, totals(reports, seconds_since(started)));
+        throw;
+      }
+      err << "matte: " << run.label << report.error << "\n";
+    }
+  }
+  const BatchTotals sums = totals(reports, seconds_since(started));
+  if (!o.json.empty()) write_report(o.json, o.model, o.sharded ? &o.shard : nullptr, reports, sums);
+  if (batch && !o.quiet) out << batch_summary(sums) << "\n";
+  return sums.failed ? 1 : 0;
 }
 
 }  // namespace

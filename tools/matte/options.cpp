@@ -136,7 +136,7 @@ const std::vector<std::string> kValueOptions = {
     "--output-type",    "--background", "--background-plate", "--seq-chunk",
     "--threads",        "--frames",  "--start",              "--fps",            "--output-error",
     "--output-refine-map",
-    "--max-pixels", "--video-codec", "--video-crf", "--video-preset", "--video-mbps", "--output-format"};
+    "--max-pixels", "--video-codec", "--input-list", "--shard", "--json", "--video-crf", "--video-preset", "--video-mbps", "--output-format"};
 const std::vector<std::string> kSwitches = {"--quiet", "--preview", "--overwrite", "--resize-plate", "--no-audio"};
 
 }  // namespace
@@ -147,12 +147,21 @@ MatteOptions parse_matte_options(const std::vector<std::string>& argv) {
   const Args args(argv, value_options, kSwitches);
   MatteOptions o;
   o.model = args.required("--model");
-  o.input = args.required("--input");
+  if (args.has("--input") == args.has("--input-list")) throw UsageError("give one of --input and --input-list");
+  o.input = args.text("--input", "");
+  o.input_list = args.text("--input-list", "");
+  if (args.has("--shard")) {
+    if (o.input_list.empty()) throw UsageError("--shard: only with --input-list");
+    o.shard = parse_shard(args.required("--shard"));
+    o.sharded = true;
+  }
+  o.json = args.text("--json", "");
+  if (args.has("--json") && o.json.empty()) throw UsageError("--json: empty path");
   o.plate = args.text("--background-plate", "");
+  check_template("--background-plate", o.plate);
   if (args.has("--background-plate") && o.plate.empty()) throw UsageError("--background-plate: empty path");
 
-  std::optional<OutputKind> forced;
-  if (args.has("--output-type")) forced = parse_output_type(args.required("--output-type"));
+  if (args.has("--output-type")) o.output_type = parse_output_type(args.required("--output-type"));
   const std::pair<Content, const char*> contents[] = {{Content::composition, "--output-composition"},
                                                       {Content::alpha, "--output-alpha"},
                                                       {Content::foreground, "--output-foreground"},
@@ -162,7 +171,9 @@ MatteOptions parse_matte_options(const std::vector<std::string>& argv) {
     if (!args.has(flag)) continue;
     const std::string path = args.required(flag);
     if (path.empty()) throw UsageError(std::string(flag) + ": empty path");
-    o.outputs.push_back({content, flag, path, output_kind(path, forced)});
+    check_template(flag, path);
+    if (path == "-" && !o.input_list.empty()) throw UsageError(std::string(flag) + " -: not with --input-list");
+    o.outputs.push_back({content, flag, path, output_kind(path, o.output_type)});
   }
   o.preview = args.flag("--preview");
   if (o.outputs.empty() && !o.preview) {
@@ -171,6 +182,7 @@ MatteOptions parse_matte_options(const std::vector<std::string>& argv) {
 
   o.background_given = args.has("--background");
   if (o.background_given) o.background = parse_background(args.required("--background"));
+  check_template("--background", o.background.path);
   o.video.codec = args.text("--video-codec", "");
   if (args.has("--video-crf")) o.video.crf = args.integer("--video-crf", 0, 0, 63);
   o.video.preset = args.text("--video-preset", "");

@@ -1,12 +1,14 @@
 // `matte`'s command line: every flag parsed and checked before any file is touched.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "tools/common/frames.h"
 #include "tools/matte/background.h"
+#include "tools/matte/clip_list.h"
 #include "tools/matte/sink.h"
 
 namespace matte::cli {
@@ -21,8 +23,13 @@ struct OutputRequest {
 };
 
 struct MatteOptions {
-  std::string model, input, plate;
+  std::string model, input, plate;  // paths may hold template fields ({stem}, ...: clip_list.h)
+  std::string input_list;           // --input-list: a batch (input is then empty)
+  Shard shard;
+  bool sharded = false;  // --shard given
+  std::string json;      // --json: the report's path
   std::vector<OutputRequest> outputs;  // composition, alpha, foreground, error, refine map, as requested
+  std::optional<OutputKind> output_type;  // --output-type: every output's kind, else by its path
   BackgroundSpec background = default_background();
   bool background_given = false;  // an explicit --background flattens a transparent composition
   VideoSettings video;            // --video-*, --output-format

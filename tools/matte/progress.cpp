@@ -37,15 +37,16 @@ std::string progress_line(int64_t done, int64_t total, double seconds) {
   return text;
 }
 
-std::string summary_line(int64_t frames, int width, int height, double seconds, const std::string& detail) {
+std::string summary_line(int64_t frames, int width, int height, double seconds, const std::string& detail,
+                         const std::string& label) {
   char text[120];
-  std::snprintf(text, sizeof text, "matte: %lld frames %dx%d in %.2f s, %.2f fps", static_cast<long long>(frames),
+  std::snprintf(text, sizeof text, "%lld frames %dx%d in %.2f s, %.2f fps", static_cast<long long>(frames),
                 width, height, seconds, seconds > 0 ? double(frames) / seconds : 0.0);
-  return std::string(text) + " (" + detail + ")";
+  return "matte: " + label + text + " (" + detail + ")";
 }
 
-Progress::Progress(std::ostream& err, int64_t total, bool draw)
-    : err_(err), total_(total), draw_(draw), start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
+Progress::Progress(std::ostream& err, int64_t total, bool draw, const std::string& label)
+    : err_(err), total_(total), draw_(draw), label_(label), start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
 
 double Progress::seconds() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
@@ -57,7 +58,7 @@ void Progress::update(int64_t done) {
   if (drawn_ && now - last_draw_ < std::chrono::milliseconds(100) && done != total_) return;
   last_draw_ = now;
   drawn_ = true;
-  err_ << "\r" << progress_line(done, total_, seconds()) << "\033[K" << std::flush;
+  err_ << "\r" << label_ << progress_line(done, total_, seconds()) << "\033[K" << std::flush;
 }
 
 void Progress::finish() {
