@@ -103,6 +103,23 @@ std::vector<std::string> expected_outputs(const ClipList& list, std::initializer
   return names;
 }
 
+// Shard 1 of make_list's clips is clips 1 (an image), 3 (1080p) and 5: returns once clip 1 is
+// complete and clip 3's temporaries exist.
+void wait_until_writing_clip3(const TempDir& tmp, Child& shard) {
+  const auto deadline = std::chrono::steady_clock::now() + time_limit(std::chrono::seconds(120));
+  const auto writing_clip3 = [&] {
+    for (const std::string& name : listing(tmp.dir / "out")) {
+      if (contains(name, "studio_1920x1080") && contains(name, "matte-tmp")) return true;
+    }
+    return false;
+  };
+  while (!(fs::exists(tmp.dir / "out" / "suit_570x407.mkv") && writing_clip3())) {
+    REQUIRE(shard.running());
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
 }  // namespace
 
 TEST_CASE("matte batch: two shards in two processes write every clip once, each as a single run would") {
@@ -157,21 +174,8 @@ TEST_CASE("matte batch: a shard killed in mid-clip finishes only its missing cli
   fs::create_directories(tmp.dir / "out");
   const Args args = with(batch_args(model, list, (tmp.dir / "out").string()), {"--shard", "1/2"});
   {
-    // Shard 1 is clips 1 (an image), 3 (1080p) and 5: killed once clip 1 is complete and clip 3's
-    // temporaries exist.
     Child shard(args, tmp.io);
-    const auto deadline = std::chrono::steady_clock::now() + time_limit(std::chrono::seconds(120));
-    const auto writing_clip3 = [&] {
-      for (const std::string& name : listing(tmp.dir / "out")) {
-        if (contains(name, "studio_1920x1080") && contains(name, "matte-tmp")) return true;
-      }
-      return false;
-    };
-    while (!(fs::exists(tmp.dir / "out" / "suit_570x407.mkv") && writing_clip3())) {
-      REQUIRE(shard.running());
-      REQUIRE(std::chrono::steady_clock::now() < deadline);
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
+    wait_until_writing_clip3(tmp, shard);
     shard.signal(SIGKILL);
     CHECK(shard.wait().code == 128 + SIGKILL);
   }
@@ -193,6 +197,24 @@ TEST_CASE("matte batch: a shard killed in mid-clip finishes only its missing cli
   CHECK(report["totals"]["done"] == 2);
   CHECK(report["totals"]["done_earlier"] == 1);
   CHECK(report["totals"]["frames"] == 2 * kFrames);
+}
+
+TEST_CASE("matte batch: Ctrl-C stops after cleaning the clip in progress") {
+  const TempDir tmp;
+  const std::string model = converted_rvm(tmp);
+  const ClipList list = make_list(tmp);
+  fs::create_directories(tmp.dir / "out");
+  Child shard(with(batch_args(model, list, (tmp.dir / "out").string()), {"--shard", "1/2", "--json", tmp / "r.json"}),
+              tmp.io);
+  wait_until_writing_clip3(tmp, shard);
+  shard.signal(SIGINT);
+  const RunResult r = shard.wait();
+  INFO("stdout: ", r.out, "\nstderr: ", r.err);
+  CHECK(r.code == 130);
+  CHECK(r.err == "matte: clip 2/3 studio_1920x1080.mp4: interrupted by signal 2; this clip's outputs not written, "
+                 "earlier clips' complete\n");
+  CHECK(joined(listing(tmp.dir / "out")) == joined(expected_outputs(list, {1})));
+  CHECK(!fs::exists(tmp.dir / "r.json"));  // an interrupted run reports nothing: running it again does
 }
 
 TEST_CASE("matte batch: a missing clip is reported, the others done, exit 1") {

@@ -13,6 +13,7 @@ const char* const kHelpStart = R"(matte: human video matting on the CPU (Robust 
 BackgroundMattingV2 MobileNetV2)
 
 usage: matte --model MODEL --input INPUT [--background-plate PLATE] [outputs] [options]
+       matte --model MODEL --input-list LIST [--shard I/N] [outputs with {fields}] [options]
 
   --model PATH               a converted weight file (.safetensors, from onnx2flat) or the
                              published .onnx file (converted in memory at start-up)
@@ -22,6 +23,22 @@ usage: matte --model MODEL --input INPUT [--background-plate PLATE] [outputs] [o
                              one sequence) or camera:N (camera number N)
   --background-plate PLATE   BGMv2 only (required there): the clean background shot from the same
                              camera, an image (used for every frame) or a video (frame by frame)
+
+batches (many clips, one process per shard; see README.md "Batches"):
+  --input-list LIST          a text file, one input per line (as --input; # comment lines and blank
+                             lines skipped; relative paths are relative to the list's folder).
+                             Each clip starts with a fresh recurrent state; a clip that fails is
+                             reported and the batch goes on (exit 1 at the end if any failed).
+                             Without --overwrite, a clip whose outputs all exist is skipped as done
+                             earlier: running a batch again finishes only the missing clips
+  --shard I/N                take only the list's clips whose index % N == I (0 <= I < N)
+  --json PATH                a report of the run (also for one clip): per clip the input, outputs,
+                             status, error, frames, lost frames, seconds, fps and scene cuts, then
+                             the totals; written whole at the end (replaces an earlier report)
+  Output paths (and --background-plate, --background) take fields, filled per clip: {stem} the
+  input's name without extension, {name} with it, {parent} the name of its folder, {index} its
+  0-based line in the list (comments not counted), zero-padded to the list's width. Two clips
+  writing one path is an error before any work. Output folders' parents must exist.
 
 outputs (any combination; at least one, or --preview):
   --output-composition PATH  the foreground over --background
@@ -99,7 +116,7 @@ complete (a video on standard output is written as it goes); on an error or Ctrl
 behind, and an output that appeared meanwhile is
 never replaced without --overwrite (exit codes: 0 done, 1 error, 2 bad command line, 130 Ctrl-C).
 An output that is, or is a folder holding, an input, the model, a plate, the background or the
-current folder is refused. The recurrent state carries over from frame to frame, so one call is
+current folder is refused. The recurrent state carries over from frame to frame, so one input is
 one clip.
 
 With an output on standard output (-), the progress and the summary go to standard error. At most
@@ -117,6 +134,8 @@ examples:
   ffmpeg -i in.mov -f nut - | matte --model rvm.safetensors --input - --output-composition - \
         --output-format nut --video-codec ffv1 | ffmpeg -f nut -i - out.mov
   matte --model rvm.safetensors --input camera:0 --preview --output-composition live.mp4
+  matte --model rvm.safetensors --input-list clips.txt --shard 0/4 --output-composition 'out/{stem}.mp4' \
+        --output-alpha 'out/{stem}_alpha/' --json report_0.json
   matte --model bgm.safetensors --input take.mp4 --background-plate plate.jpg --output-alpha pha.mp4 \
         --output-refine-map refined/
 )";
