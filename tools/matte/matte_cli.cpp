@@ -180,8 +180,7 @@ bool run_clip(const MatteOptions& o, RunContext& run, ClipReport& report) {
   const bool keep_audio = !o.no_audio && std::any_of(o.outputs.begin(), o.outputs.end(), [](const OutputRequest& r) {
     return r.kind == OutputKind::video && (r.content == Content::composition || r.content == Content::foreground);
   });
-  const auto source =
-      FrameSource::open(o.input, o.start, o.fps, o.max_pixels, keep_audio, &run.signal_received);
+  const auto source = FrameSource::open(o.input, o.start, o.fps, o.max_pixels, keep_audio, &run.signal_received);
   // With the video on standard output, the summary goes with the progress to standard error.
   std::ostream& summary = std::any_of(o.outputs.begin(), o.outputs.end(), [](const OutputRequest& r) {
     return r.path == "-";
