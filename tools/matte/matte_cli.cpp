@@ -154,7 +154,11 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
   check_model_fits(o, session);
   const int width = source->width(), height = source->height();
   std::optional<Plate> plate;
-  if (session.capabilities().takes_plate) plate.emplace(o.plate, width, height, o.resize_plate, o.max_pixels);
+  std::optional<PlateCheck> plate_check;
+  if (session.capabilities().takes_plate) {
+    plate.emplace(o.plate, width, height, o.resize_plate, o.max_pixels, o.plate_median);
+    plate_check.emplace(session, results_written(o), o.plate);
+  }
   std::optional<Preview> preview;
   if (o.preview) preview.emplace();
 
@@ -188,18 +192,27 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
   int64_t total = source->remaining();
   if (o.frames > 0) total = total < 0 ? o.frames : std::min<int64_t>(total, o.frames);
   Progress progress(err, total, !o.quiet && err_is_terminal);
+  // Said as soon as decided (a wrong plate is worth stopping for), between redraws of the bar.
+  const auto warn_plate = [&](bool run_ended) {
+    const std::string warning = plate_check ? plate_check->take_warning(run_ended) : "";
+    if (warning.empty()) return;
+    progress.finish();
+    err << "matte: warning: " << warning << "\n";
+  };
   std::atomic<bool> quit{false};
   PipelineJob job;
   job.source = source.get();
   job.session = &session;
   job.background = background ? &*background : nullptr;
   job.plate = plate ? &*plate : nullptr;
+  job.plate_check = plate_check ? &*plate_check : nullptr;
   job.outputs = &outputs;
   job.seq_chunk = o.seq_chunk;
   job.max_frames = o.frames;
   job.stop = [&] { return quit.load() || signal_received.load() != 0; };
   job.want_composite = o.preview;
   job.on_frame = [&](int64_t done, const cv::Mat& composite) {
+    warn_plate(false);
     progress.update(done);
     if (preview) preview->post(composite);
   };
@@ -227,6 +240,7 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
     err << "matte: interrupted by signal " << sig << "; no output written\n";
     return 128 + sig;
   }
+  warn_plate(true);
   if (const std::string warning = source->ending_warning(); !warning.empty()) {
     err << "matte: warning: " << warning << "\n";
   }
