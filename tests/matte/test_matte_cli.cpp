@@ -525,7 +525,7 @@ TEST_CASE("matte: --help lists every flag, the video formats, the audio rule and
   CHECK(r.err.empty());
   for (const char* flag : {"--model", "--input", "--output-composition", "--output-alpha", "--output-foreground",
                            "--output-type", "--background", "--downsample-ratio", "--seq-chunk", "--threads",
-                           "--frames", "--start", "--fps", "--quiet", "--preview", "--overwrite", "--background-plate",
+                           "--frames", "--start", "--fps", "--quiet", "--preview", "--overwrite", "--background-plate", "--plate-median",
                            "--help", "--version", "--video-codec", "--video-crf", "--video-preset",
                            "--video-mbps", "--output-format", "--no-audio", "prores", "qtrle", "ffv1",
                            "--backbone-scale", "--refine-mode", "--sample-pixels", "--refine-threshold",
