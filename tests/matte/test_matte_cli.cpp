@@ -525,7 +525,7 @@ TEST_CASE("matte: --help lists every flag, the video formats, the audio rule and
   CHECK(r.err.empty());
   for (const char* flag : {"--model", "--input", "--output-composition", "--output-alpha", "--output-foreground",
                            "--output-type", "--background", "--downsample-ratio", "--seq-chunk", "--threads",
-                           "--frames", "--start", "--fps", "--quiet", "--preview", "--overwrite", "--background-plate",
+                           "--frames", "--start", "--fps", "--quiet", "--preview", "--overwrite", "--background-plate", "--plate-median",
                            "--help", "--version", "--video-codec", "--video-crf", "--video-preset",
                            "--video-mbps", "--output-format", "--no-audio", "prores", "qtrle", "ffv1",
                            "--backbone-scale", "--refine-mode", "--sample-pixels", "--refine-threshold",
@@ -611,9 +611,13 @@ TEST_CASE("matte BGMv2: sizes not divisible by 4 are padded and cropped back, vi
   CHECK(comp.rows == 370);
   CHECK(comp.channels() == 4);
   CHECK(err.size() == comp.size());
-  // A plate of another size is scaled only when asked.
+  // A plate of another size is scaled only when asked (the same scene's: another one is warned about).
+  cv::Mat larger;
+  cv::resize(cv::imread(plate, cv::IMREAD_COLOR), larger, cv::Size(1316, 740));
+  const std::string larger_plate = (tmp.io / "plate_1316x740.png").string();
+  REQUIRE(cv::imwrite(larger_plate, larger));
   check_success(run_matte(tmp, {"--model", model, "--input", src, "--background-plate",
-                                require_shared(kParkingPlate), "--resize-plate", "--refine-mode", "thresholding",
+                                larger_plate, "--resize-plate", "--refine-mode", "thresholding",
                                 "--output-alpha", tmp / "resized.png"}),
                 1);
   CHECK(read_png(tmp.dir / "resized.png").size() == comp.size());

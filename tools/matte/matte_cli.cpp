@@ -190,7 +190,11 @@ bool run_clip(const MatteOptions& o, RunContext& run, ClipReport& report) {
   report.width = width;
   report.height = height;
   std::optional<Plate> plate;
-  if (session.capabilities().takes_plate) plate.emplace(o.plate, width, height, o.resize_plate, o.max_pixels);
+  std::optional<PlateCheck> plate_check;
+  if (session.capabilities().takes_plate) {
+    plate.emplace(o.plate, width, height, o.resize_plate, o.max_pixels, o.plate_median);
+    plate_check.emplace(session, results_written(o), o.plate);
+  }
   std::optional<Preview> preview;
   if (o.preview) preview.emplace();
 
@@ -224,18 +228,27 @@ bool run_clip(const MatteOptions& o, RunContext& run, ClipReport& report) {
   int64_t total = source->remaining();
   if (o.frames > 0) total = total < 0 ? o.frames : std::min<int64_t>(total, o.frames);
   Progress progress(run.err, total, !o.quiet && run.err_is_terminal, run.label);
+  // Said as soon as decided (a wrong plate is worth stopping for), between redraws of the bar.
+  const auto warn_plate = [&](bool run_ended) {
+    const std::string warning = plate_check ? plate_check->take_warning(run_ended) : "";
+    if (warning.empty()) return;
+    progress.finish();
+    run.err << "matte: " << run.label << "warning: " << warning << "\n";
+  };
   std::atomic<bool> quit{false};
   PipelineJob job;
   job.source = source.get();
   job.session = &session;
   job.background = background ? &*background : nullptr;
   job.plate = plate ? &*plate : nullptr;
+  job.plate_check = plate_check ? &*plate_check : nullptr;
   job.outputs = &outputs;
   job.seq_chunk = o.seq_chunk;
   job.max_frames = o.frames;
   job.stop = [&] { return quit.load() || run.signal_received.load() != 0; };
   job.want_composite = o.preview;
   job.on_frame = [&](int64_t done, const cv::Mat& composite) {
+    warn_plate(false);
     progress.update(done);
     if (preview) preview->post(composite);
   };
@@ -260,6 +273,7 @@ bool run_clip(const MatteOptions& o, RunContext& run, ClipReport& report) {
   }
   progress.finish();
   if (run.signal_received.load()) return false;
+  warn_plate(true);
   if (const std::string warning = source->ending_warning(); !warning.empty()) {
     run.err << "matte: " << run.label << "warning: " << warning << "\n";
   }

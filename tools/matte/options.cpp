@@ -88,6 +88,10 @@ const char* const kHelpOptions = R"(options:
   --background BG            colour #RRGGBB or R,G,B, an image (scaled to the frame) or a video
                              (scaled, looped); default 120,255,155 (RVM's green)
   --resize-plate             BGMv2: scale a plate of another size to the frame (else an error)
+  --plate-median             BGMv2: one still plate from the plate video (or folder of images),
+                             the per-pixel median of its frames (the lower middle value for an
+                             even count); at most 32 frames spread evenly over the video are used
+                             (fewer above 1080p: 256 MiB of frames, at least 3)
   --seq-chunk N              frames per inference call (default 1); a larger chunk batches the
                              encoder over N frames
   --threads N                inference threads (default: every core)
@@ -109,7 +113,9 @@ const char* const kHelpOptions = R"(options:
   --help, --version
 
 BGMv2 needs frame sizes divisible by 4: other frames and their plates are padded by repeating the
-edge pixels and the outputs cropped back.
+edge pixels and the outputs cropped back. A plate that does not look like the scene's background
+(often the new background given instead of the clean plate) gets one warning line on stderr,
+"matte: warning: PLATE: ...", decided from the base network's error map over the first 5 frames.
 
 Outputs are written in a private temporary folder beside the final path and renamed when all are
 complete (a video on standard output is written as it goes); on an error or Ctrl-C nothing is left
@@ -156,7 +162,8 @@ const std::vector<std::string> kValueOptions = {
     "--threads",        "--frames",  "--start",              "--fps",            "--output-error",
     "--output-refine-map",
     "--max-pixels", "--video-codec", "--input-list", "--shard", "--json", "--video-crf", "--video-preset", "--video-mbps", "--output-format"};
-const std::vector<std::string> kSwitches = {"--quiet", "--preview", "--overwrite", "--resize-plate", "--no-audio"};
+const std::vector<std::string> kSwitches = {"--quiet", "--preview", "--overwrite", "--resize-plate", "--no-audio",
+                                            "--plate-median"};
 
 }  // namespace
 
@@ -236,6 +243,8 @@ MatteOptions parse_matte_options(const std::vector<std::string>& argv) {
   o.quiet = args.flag("--quiet");
   o.overwrite = args.flag("--overwrite");
   o.resize_plate = args.flag("--resize-plate");
+  o.plate_median = args.flag("--plate-median");
+  if (o.plate_median && o.plate.empty()) throw UsageError("--plate-median: needs --background-plate with a plate video");
   return o;
 }
 

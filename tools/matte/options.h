@@ -40,6 +40,7 @@ struct MatteOptions {
   int64_t max_pixels = kDefaultMaxPixels;                // larger frames are refused up front
   bool quiet = false, preview = false, overwrite = false;
   bool resize_plate = false;  // BGMv2
+  bool plate_median = false;  // BGMv2: the plate video's per-pixel median as one still plate
 };
 
 // Throws UsageError for unknown flags, bad values, no output and no --preview.

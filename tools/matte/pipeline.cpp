@@ -62,12 +62,13 @@ std::shared_ptr<Batch> read_batch(const PipelineJob& job, int64_t& read, Pool<cv
 
 Image8 image8(const cv::Mat& bgr) { return {bgr.data, bgr.cols, bgr.rows, bgr.step, PixelFormat::bgr8}; }
 
-void infer(Session& session, Batch& batch, Pool<Matte>& pool) {
+void infer(Session& session, PlateCheck* check, Batch& batch, Pool<Matte>& pool) {
   if (!batch.plates.empty() || batch.frames.size() == 1) {
     for (size_t i = 0; i < batch.frames.size(); ++i) {
       Matte m = pool.take();
       if (batch.plates.empty()) session.process(image8(batch.frames[i]), m);
       else session.process(image8(batch.frames[i]), image8(batch.plates[i]), m);
+      if (check) check->add(m);
       batch.mattes.push_back(std::move(m));
     }
     return;
@@ -202,7 +203,7 @@ PipelineResult run_pipeline(const PipelineJob& job) {
   failure.guard([&] {
     for (BatchPtr batch; decoded.pop(batch);) {
       const bool more = !batch->frames.empty();
-      if (more) infer(*job.session, *batch, pool);
+      if (more) infer(*job.session, job.plate_check, *batch, pool);
       if (!inferred.push(std::move(batch)) || !more) return;
     }
   });

@@ -13,6 +13,7 @@
 #include "tools/matte/background.h"
 #include "tools/matte/options.h"
 #include "tools/matte/plate.h"
+#include "tools/matte/plate_check.h"
 #include "tools/matte/sink.h"
 #include "tools/matte/source.h"
 
@@ -28,6 +29,7 @@ struct PipelineJob {
   Session* session = nullptr;
   Background* background = nullptr;  // needed for a composition video/JPEG and the preview
   Plate* plate = nullptr;            // BGMv2
+  PlateCheck* plate_check = nullptr;  // BGMv2: given every frame's result on the inference thread
   std::vector<Output>* outputs = nullptr;
   int seq_chunk = 1;
   int64_t max_frames = 0;                   // 0 = until the input ends

@@ -6,18 +6,16 @@
 #include "engine/error.h"
 #include "tools/common/args.h"
 #include "tools/common/frames.h"
+#include "tools/matte/median_plate.h"
 
 namespace matte::cli {
 
-namespace {
-
-}  // namespace
-
-Plate::Plate(const std::string& path, int width, int height, bool resize, int64_t max_pixels)
+Plate::Plate(const std::string& path, int width, int height, bool resize, int64_t max_pixels, bool median)
     : path_(path), width_(width), height_(height), resize_(resize) {
   require_path(path, "--background-plate");
   int plate_width = 0, plate_height = 0;
   if (cv::haveImageReader(path)) {
+    if (median) throw UsageError("--plate-median: " + path + " is an image; it takes a plate video or a folder of images");
     still_ = read_image_bgr(path, max_pixels);
     plate_width = still_.cols;
     plate_height = still_.rows;
@@ -29,6 +27,10 @@ Plate::Plate(const std::string& path, int width, int height, bool resize, int64_
   if ((plate_width != width || plate_height != height) && !resize) {
     throw Error(path + ": plate " + size_text(plate_width, plate_height) + " differs from the input's " +
                 size_text(width, height) + " (use --resize-plate to scale it)");
+  }
+  if (median) {
+    still_ = median_plate(*video_);
+    video_.reset();
   }
   if (!still_.empty()) still_ = fit(still_);
 }

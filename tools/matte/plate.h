@@ -1,5 +1,5 @@
 // BGMv2's clean background plate for `matte`: an image used for every frame, or a video read frame
-// by frame, at the input's size.
+// by frame (or, with `median`, reduced to one still plate: median_plate.h), at the input's size.
 #pragma once
 
 #include <cstdint>
@@ -14,8 +14,9 @@ namespace matte::cli {
 class Plate {
  public:
   // Throws Error naming the path when it is missing, cannot be decoded, has more than `max_pixels`
-  // (0: no limit), or is not width×height (unless `resize`, which scales it to the frame).
-  Plate(const std::string& path, int width, int height, bool resize, int64_t max_pixels = 0);
+  // (0: no limit), or is not width×height (unless `resize`, which scales it to the frame);
+  // UsageError for `median` with an image.
+  Plate(const std::string& path, int width, int height, bool resize, int64_t max_pixels = 0, bool median = false);
   // The plate for the next frame, 8-bit BGR. Throws Error when a plate video ends before the input.
   cv::Mat next();
 
