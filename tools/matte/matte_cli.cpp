@@ -93,6 +93,10 @@ void check_model_fits(const MatteOptions& o, const Session& session) {
   if (c.takes_plate && o.plate.empty()) {
     throw Error(o.model + ": " + network + " needs --background-plate, the clean background shot from the same camera");
   }
+  if (o.scene_cut > 0 && c.recurrent_states == 0) {
+    throw Error("--reset-on-scene-cut: " + o.model + " is " + network +
+                ", which has no recurrent state to reset (its frames are independent)");
+  }
   for (const OutputRequest& out : o.outputs) {
     const Result needed = out.content == Content::error ? Result::error8 : Result::refined8;
     if ((out.content == Content::error || out.content == Content::refine_map) && !has(c.results, needed)) {
@@ -128,6 +132,14 @@ struct OutputsInProgress {
 std::string first_line(const char* what) {
   std::string text = what;
   return text.substr(0, text.find('\n'));
+}
+
+// "no scene cuts", "1 scene cut at frame 40", "2 scene cuts at frames 40, 90".
+std::string scene_cuts_text(const std::vector<int64_t>& cuts) {
+  if (cuts.empty()) return "no scene cuts";
+  std::string text = std::to_string(cuts.size()) + (cuts.size() == 1 ? " scene cut at frame " : " scene cuts at frames ");
+  for (size_t i = 0; i < cuts.size(); ++i) text += (i ? ", " : "") + std::to_string(cuts[i]);
+  return text;
 }
 
 int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is_terminal,
@@ -196,6 +208,7 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
   job.plate = plate ? &*plate : nullptr;
   job.outputs = &outputs;
   job.seq_chunk = o.seq_chunk;
+  job.scene_cut = o.scene_cut;
   job.max_frames = o.frames;
   job.stop = [&] { return quit.load() || signal_received.load() != 0; };
   job.want_composite = o.preview;
@@ -242,6 +255,7 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
                                    : "downsample ratio " + number_text(session.downsample_ratio_for(width, height));
     std::string tail = detail + ", " + std::to_string(threads) + " threads";
     if (const int64_t lost = source->lost_frames()) tail += ", " + std::to_string(lost) + " damaged input frames lost";
+    if (o.scene_cut > 0) tail += ", " + scene_cuts_text(result.scene_cuts);
     report << summary_line(result.frames, width, height, seconds, tail) << "\n";
   }
   return 0;
