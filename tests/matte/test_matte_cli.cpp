@@ -527,7 +527,8 @@ TEST_CASE("matte: --help lists every flag, the video formats, the audio rule and
                            "--output-type", "--background", "--downsample-ratio", "--seq-chunk", "--threads",
                            "--frames", "--start", "--fps", "--quiet", "--preview", "--overwrite", "--background-plate", "--plate-median",
                            "--help", "--version", "--video-codec", "--video-crf", "--video-preset",
-                           "--video-mbps", "--output-format", "--no-audio", "prores", "qtrle", "ffv1",
+                           "--video-mbps", "--output-format", "--no-audio", "--reset-on-scene-cut", "prores",
+                           "qtrle", "ffv1",
                            "--backbone-scale", "--refine-mode", "--sample-pixels", "--refine-threshold",
                            "Audio: the composition and foreground videos get every audio stream of the input",
                            "--input - --output-composition -"}) {

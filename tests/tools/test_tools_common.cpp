@@ -120,6 +120,44 @@ TEST_CASE("argument parsing rejects bad command lines") {
                        "/nonexistent/m.safetensors: no such file (--model)", Error);
 }
 
+TEST_CASE("argument parsing: an optional value is attached with '=' (--name or --name=value)") {
+  const std::vector<std::string> allowed = {"--frames"}, switches = {"--quiet"}, optional = {"--cut"};
+  const auto parse = [&](const std::vector<std::string>& argv) { return Args(argv, allowed, switches, optional); };
+  const Args bare = parse({"--cut", "--frames", "3"});
+  CHECK(bare.flag("--cut"));
+  CHECK_FALSE(bare.has("--cut"));
+  CHECK(bare.real_above("--cut", 0.25f, 0, 1) == 0.25f);  // the fallback: the option's default
+  CHECK(bare.integer("--frames", 0, 1, 9) == 3);
+  const Args valued = parse({"--quiet", "--cut=0.5"});
+  CHECK(valued.flag("--cut"));
+  CHECK(valued.has("--cut"));
+  CHECK(valued.real_above("--cut", 0.25f, 0, 1) == 0.5f);
+  CHECK(valued.flag("--quiet"));
+  const Args absent = parse({"--frames", "3"});
+  CHECK_FALSE(absent.flag("--cut"));
+  CHECK_FALSE(absent.has("--cut"));
+
+  // Messages spell the value as it was typed.
+  CHECK_THROWS_WITH_AS(parse({"--cut=abc"}).real_above("--cut", 0.25f, 0, 1), "--cut=abc: not a number", UsageError);
+  CHECK_THROWS_WITH_AS(parse({"--cut=0"}).real_above("--cut", 0.25f, 0, 1), "--cut=0: must be in (0, 1]", UsageError);
+  CHECK_THROWS_WITH_AS(parse({"--cut=1.5"}).real_above("--cut", 0.25f, 0, 1), "--cut=1.5: must be in (0, 1]",
+                       UsageError);
+  CHECK_THROWS_WITH_AS(parse({"--cut=-0.1"}).real_above("--cut", 0.25f, 0, 1), "--cut=-0.1: must be in (0, 1]",
+                       UsageError);
+  CHECK_THROWS_WITH_AS(parse({"--cut=0.5x"}).real_above("--cut", 0.25f, 0, 1), "--cut=0.5x: not a number",
+                       UsageError);
+  CHECK_THROWS_WITH_AS(parse({"--cut="}), "--cut=: no value after '='", UsageError);
+  CHECK_THROWS_WITH_AS(parse({"--cut", "--cut=0.5"}), "--cut given twice", UsageError);
+  CHECK_THROWS_WITH_AS(parse({"--cut=0.5", "--cut"}), "--cut given twice", UsageError);
+  // A separate value is not taken: it would be ambiguous with the next argument.
+  CHECK_THROWS_WITH_AS(parse({"--cut", "0.5"}), "unexpected argument 0.5 (write --cut=0.5)", UsageError);
+  // '=' is for optional values only; an option's value cannot swallow one.
+  CHECK_THROWS_WITH_AS(parse({"--frames=3"}), "unknown option --frames=3", UsageError);
+  CHECK_THROWS_WITH_AS(parse({"--quiet=1"}), "unknown option --quiet=1", UsageError);
+  CHECK_THROWS_WITH_AS(parse({"--frames", "--cut=0.5"}), "--frames needs a value", UsageError);
+  CHECK_THROWS_WITH_AS(parse({"--cutx=0.5"}), "unknown option --cutx=0.5", UsageError);
+}
+
 TEST_CASE("frames: BGR to RGB and planar x/255, bad paths name the file") {
   cv::Mat bgr(2, 3, CV_8UC3, cv::Scalar(10, 20, 255));  // B, G, R
   const Frame f = frame_from_bgr(bgr);

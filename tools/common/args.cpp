@@ -10,23 +10,47 @@
 namespace matte::cli {
 
 Args::Args(const std::vector<std::string>& argv, const std::vector<std::string>& allowed,
-           const std::vector<std::string>& switches) {
+           const std::vector<std::string>& switches, const std::vector<std::string>& optional) {
+  const auto listed = [](const std::vector<std::string>& list, const std::string& name) {
+    return std::find(list.begin(), list.end(), name) != list.end();
+  };
+  // "--name" or "--name=value" of an optional-value option: its name, else "".
+  const auto optional_name = [&](const std::string& arg) {
+    const std::string name = arg.substr(0, arg.find('='));
+    return listed(optional, name) ? name : "";
+  };
   for (size_t i = 0; i < argv.size(); ++i) {
     const std::string& name = argv[i];
-    if (std::find(switches.begin(), switches.end(), name) != switches.end()) {
+    if (listed(switches, name)) {
       if (!switches_.insert(name).second) throw UsageError(name + " given twice");
       continue;
     }
-    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-      throw UsageError(name.starts_with("-") ? "unknown option " + name : "unexpected argument " + name);
+    if (const std::string option = optional_name(name); !option.empty()) {
+      if (!switches_.insert(option).second) throw UsageError(option + " given twice");
+      if (option == name) continue;
+      // The value is attached: a separate one could not be told from the next argument.
+      const std::string value = name.substr(option.size() + 1);
+      if (value.empty()) throw UsageError(name + ": no value after '='");
+      values_.emplace(option, value);
+      attached_.insert(option);
+      continue;
+    }
+    if (!listed(allowed, name)) {
+      if (name.starts_with("-")) throw UsageError("unknown option " + name);
+      // "--name value" for an optional value: say how to attach it.
+      const bool after_bare = i > 0 && optional_name(argv[i - 1]) == argv[i - 1];
+      throw UsageError("unexpected argument " + name + (after_bare ? " (write " + argv[i - 1] + "=" + name + ")" : ""));
     }
     const auto is_option = [&](const std::string& next) {
-      return std::find(allowed.begin(), allowed.end(), next) != allowed.end() ||
-             std::find(switches.begin(), switches.end(), next) != switches.end();
+      return listed(allowed, next) || listed(switches, next) || !optional_name(next).empty();
     };
     if (i + 1 == argv.size() || is_option(argv[i + 1])) throw UsageError(name + " needs a value");
     if (!values_.emplace(name, argv[++i]).second) throw UsageError(name + " given twice");
   }
+}
+
+std::string Args::as_given(const std::string& name) const {
+  return name + (attached_.count(name) ? "=" : " ") + values_.at(name);
 }
 
 std::string Args::required(const std::string& name) const {
@@ -44,9 +68,9 @@ int Args::integer(const std::string& name, int fallback, int min, int max) const
   const std::string& s = values_.at(name);
   int v = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size()) throw UsageError(name + " " + s + ": not a whole number");
+  if (ec != std::errc() || end != s.data() + s.size()) throw UsageError(as_given(name) + ": not a whole number");
   if (v < min || v > max) {
-    throw UsageError(name + " " + s + ": must be in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+    throw UsageError(as_given(name) + ": must be in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
   }
   return v;
 }
@@ -57,10 +81,10 @@ float Args::real_above(const std::string& name, float fallback, float low, float
   float v = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) {
-    throw UsageError(name + " " + s + ": not a number");
+    throw UsageError(as_given(name) + ": not a number");
   }
   if (!(v > low && v <= high)) {
-    throw UsageError(name + " " + s + ": must be in (" + number_text(low) + ", " + number_text(high) + "]");
+    throw UsageError(as_given(name) + ": must be in (" + number_text(low) + ", " + number_text(high) + "]");
   }
   return v;
 }

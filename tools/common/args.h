@@ -20,11 +20,14 @@ struct UsageError : Error {
 class Args {
  public:
   // `allowed` lists the accepted option names ("--model", ...); each takes exactly one value.
-  // `switches` lists the options that take none ("--quiet").
+  // `switches` lists the options that take none ("--quiet"). `optional` lists those whose value is
+  // optional and, when given, attached: `--name` alone or `--name=value`.
   Args(const std::vector<std::string>& argv, const std::vector<std::string>& allowed,
-       const std::vector<std::string>& switches = {});
+       const std::vector<std::string>& switches = {}, const std::vector<std::string>& optional = {});
 
+  // A value was given (for an optional-value option: `--name=value`).
   bool has(const std::string& name) const { return values_.count(name) != 0; }
+  // A switch, or an optional-value option with or without its value, was given.
   bool flag(const std::string& name) const { return switches_.count(name) != 0; }
   // Throws UsageError when the option is absent.
   std::string required(const std::string& name) const;
@@ -35,8 +38,11 @@ class Args {
   float real_above(const std::string& name, float fallback, float low, float high) const;
 
  private:
+  // "--name value", or "--name=value" as typed, for messages.
+  std::string as_given(const std::string& name) const;
+
   std::map<std::string, std::string> values_;
-  std::set<std::string> switches_;
+  std::set<std::string> switches_, attached_;
 };
 
 // Parses argv against `allowed` and runs `body`, turning exceptions into the tools' exit codes:

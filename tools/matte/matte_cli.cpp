@@ -98,6 +98,10 @@ void check_model_fits(const MatteOptions& o, const Session& session) {
   if (c.takes_plate && o.plate.empty()) {
     throw Error(o.model + ": " + network + " needs --background-plate, the clean background shot from the same camera");
   }
+  if (o.scene_cut > 0 && c.recurrent_states == 0) {
+    throw Error("--reset-on-scene-cut: " + o.model + " is " + network +
+                ", which has no recurrent state to reset (its frames are independent)");
+  }
   for (const OutputRequest& out : o.outputs) {
     const Result needed = out.content == Content::error ? Result::error8 : Result::refined8;
     if ((out.content == Content::error || out.content == Content::refine_map) && !has(c.results, needed)) {
@@ -137,6 +141,14 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 std::string first_line(const char* what) {
   std::string text = what;
   return text.substr(0, text.find('\n'));
+}
+
+// "no scene cuts", "1 scene cut at frame 40", "2 scene cuts at frames 40, 90".
+std::string scene_cuts_text(const std::vector<int64_t>& cuts) {
+  if (cuts.empty()) return "no scene cuts";
+  std::string text = std::to_string(cuts.size()) + (cuts.size() == 1 ? " scene cut at frame " : " scene cuts at frames ");
+  for (size_t i = 0; i < cuts.size(); ++i) text += (i ? ", " : "") + std::to_string(cuts[i]);
+  return text;
 }
 
 // A failure that ends the whole run, not only its clip: the model cannot be loaded or does not fit.
@@ -244,6 +256,7 @@ bool run_clip(const MatteOptions& o, RunContext& run, ClipReport& report) {
   job.plate_check = plate_check ? &*plate_check : nullptr;
   job.outputs = &outputs;
   job.seq_chunk = o.seq_chunk;
+  job.scene_cut = o.scene_cut;
   job.max_frames = o.frames;
   job.stop = [&] { return quit.load() || run.signal_received.load() != 0; };
   job.want_composite = o.preview;
@@ -285,6 +298,7 @@ bool run_clip(const MatteOptions& o, RunContext& run, ClipReport& report) {
   report.seconds = progress.seconds();
   report.frames = result.frames;
   report.lost_frames = source->lost_frames();
+  report.scene_cuts = result.scene_cuts;
   report.status = ClipStatus::done;
   if (!o.quiet) {
     const std::string detail = !session.capabilities().setting("downsample-ratio")
@@ -292,6 +306,7 @@ bool run_clip(const MatteOptions& o, RunContext& run, ClipReport& report) {
                                    : "downsample ratio " + number_text(session.downsample_ratio_for(width, height));
     std::string tail = detail + ", " + std::to_string(run.threads) + " threads";
     if (report.lost_frames) tail += ", " + std::to_string(report.lost_frames) + " damaged input frames lost";
+    if (o.scene_cut > 0) tail += ", " + scene_cuts_text(result.scene_cuts);
     summary << summary_line(result.frames, width, height, report.seconds, tail, run.label) << "\n";
   }
   return true;

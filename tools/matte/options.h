@@ -36,6 +36,7 @@ struct MatteOptions {
   bool no_audio = false;
   std::vector<std::pair<std::string, std::string>> settings;  // the network's, --<name> (SessionOptions)
   int seq_chunk = 1, threads = 0, frames = 0, start = 0;  // frames 0 = all, threads 0 = every core
+  double scene_cut = 0;  // --reset-on-scene-cut's threshold (scene_cut.h); 0 = never reset
   double fps = 0.0;                                      // 0 = the source's (retimes a video)
   int64_t max_pixels = kDefaultMaxPixels;                // larger frames are refused up front
   bool quiet = false, preview = false, overwrite = false;

@@ -4,9 +4,11 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "tools/matte/composite.h"
+#include "tools/matte/scene_cut.h"
 
 namespace matte::cli {
 
@@ -17,6 +19,7 @@ struct Batch {
   std::vector<cv::Mat> frames, backgrounds, plates;
   std::vector<FrameTime> times;
   std::vector<Matte> mattes;
+  bool starts_scene = false;  // a scene cut before the first frame: the state is reset
 };
 
 using BatchPtr = std::shared_ptr<Batch>;
@@ -44,21 +47,49 @@ class Pool {
   std::vector<T> free_;
 };
 
-// An empty batch marks the end: the input ended, max_frames was reached or a stop was asked for.
-std::shared_ptr<Batch> read_batch(const PipelineJob& job, int64_t& read, Pool<cv::Mat>& frames) {
-  auto batch = std::make_shared<Batch>();
-  while (int(batch->frames.size()) < job.seq_chunk && !job.stop() && (job.max_frames == 0 || read < job.max_frames)) {
-    cv::Mat bgr = frames.take();  // the source may decode into it
-    FrameTime time;
-    if (!job.source->read(bgr, time)) break;
-    batch->frames.push_back(std::move(bgr));
-    batch->times.push_back(time);
-    if (job.background) batch->backgrounds.push_back(job.background->next());
-    if (job.plate) batch->plates.push_back(job.plate->next());
-    ++read;
+// Reads batches of --seq-chunk frames. With scene-cut detection a batch never spans a cut: the cut
+// frame starts the next batch, before which inference resets the state.
+class BatchReader {
+ public:
+  BatchReader(const PipelineJob& job, Pool<cv::Mat>& frames) : job_(job), frames_(frames) {
+    if (job.scene_cut > 0) detector_.emplace(job.scene_cut);
   }
-  return batch;
-}
+  // An empty batch marks the end: the input ended, max_frames was reached or a stop was asked for.
+  BatchPtr next() {
+    BatchPtr batch = carried_ ? std::move(carried_) : std::make_shared<Batch>();
+    while (int(batch->frames.size()) < job_.seq_chunk && !job_.stop() &&
+           (job_.max_frames == 0 || read_ < job_.max_frames)) {
+      cv::Mat bgr = frames_.take();  // the source may decode into it
+      FrameTime time;
+      if (!job_.source->read(bgr, time)) break;
+      ++read_;
+      const bool cut = detector_ && detector_->is_cut(bgr);
+      if (cut && !batch->frames.empty()) {
+        carried_ = std::make_shared<Batch>();
+        carried_->starts_scene = true;
+        add(*carried_, std::move(bgr), time);
+        break;
+      }
+      batch->starts_scene |= cut;
+      add(*batch, std::move(bgr), time);
+    }
+    return batch;
+  }
+
+ private:
+  void add(Batch& batch, cv::Mat bgr, const FrameTime& time) {
+    batch.frames.push_back(std::move(bgr));
+    batch.times.push_back(time);
+    if (job_.background) batch.backgrounds.push_back(job_.background->next());
+    if (job_.plate) batch.plates.push_back(job_.plate->next());
+  }
+
+  const PipelineJob& job_;
+  Pool<cv::Mat>& frames_;
+  std::optional<SceneCutDetector> detector_;
+  BatchPtr carried_;  // a cut frame read after a batch had begun
+  int64_t read_ = 0;
+};
 
 Image8 image8(const cv::Mat& bgr) { return {bgr.data, bgr.cols, bgr.rows, bgr.step, PixelFormat::bgr8}; }
 
@@ -171,13 +202,13 @@ PipelineResult run_pipeline(const PipelineJob& job) {
   Failure failure(decoded, inferred);
   Pool<Matte> pool;
   Pool<cv::Mat> frames;
-  int64_t read = 0;
+  BatchReader reader(job, frames);
   PipelineResult result;
 
   std::thread decoder([&] {
     failure.guard([&] {
       for (bool more = true; more;) {
-        BatchPtr batch = read_batch(job, read, frames);
+        BatchPtr batch = reader.next();
         more = !batch->frames.empty();
         if (!decoded.push(std::move(batch))) return;
       }
@@ -187,6 +218,7 @@ PipelineResult run_pipeline(const PipelineJob& job) {
     failure.guard([&] {
       cv::Mat composite;
       for (BatchPtr batch; inferred.pop(batch) && !batch->frames.empty();) {
+        if (batch->starts_scene) result.scene_cuts.push_back(result.frames);
         for (size_t i = 0; i < batch->mattes.size(); ++i) {
           const cv::Mat background = job.background ? batch->backgrounds[i] : cv::Mat();
           write_frame(batch->mattes[i], batch->times[i], background, *job.outputs, composite, job.want_composite);
@@ -203,6 +235,7 @@ PipelineResult run_pipeline(const PipelineJob& job) {
   failure.guard([&] {
     for (BatchPtr batch; decoded.pop(batch);) {
       const bool more = !batch->frames.empty();
+      if (batch->starts_scene) job.session->reset();
       if (more) infer(*job.session, job.plate_check, *batch, pool);
       if (!inferred.push(std::move(batch)) || !more) return;
     }

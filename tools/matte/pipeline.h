@@ -32,6 +32,7 @@ struct PipelineJob {
   PlateCheck* plate_check = nullptr;  // BGMv2: given every frame's result on the inference thread
   std::vector<Output>* outputs = nullptr;
   int seq_chunk = 1;
+  double scene_cut = 0;  // > 0: reset the state before a frame this far from the previous (scene_cut.h)
   int64_t max_frames = 0;                   // 0 = until the input ends
   std::function<bool()> stop;  // checked before each read: Ctrl-C or the preview's q
   // Called on the encode stage after each frame with the frames done so far; `composite` is the
@@ -42,6 +43,7 @@ struct PipelineJob {
 
 struct PipelineResult {
   int64_t frames = 0, refined_patches = 0;  // written; BGMv2 patches the refiner recomputed
+  std::vector<int64_t> scene_cuts;           // frames the state was reset before (0 = the first written)
 };
 
 // Runs to the end of the input, max_frames or stop(). Exceptions from any stage stop the pipeline
