@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -83,7 +84,7 @@ TEST_CASE("matte --reset-on-scene-cut: after the cut the alpha is the second cli
   write_folder(tmp, "second", second);
   const auto run = [&](const std::string& input, const std::string& chunk, const std::string& output, bool reset) {
     Args args{"--model", model,         "--input", tmp / input,      "--threads",
-              "2",       "--seq-chunk", chunk,     "--output-alpha", tmp / output};
+              "2",       "--seq-chunk", chunk,     "--output-alpha", tmp / output, "--json", tmp / (output + ".json")};
     if (reset) args.push_back("--reset-on-scene-cut");
     return run_matte(tmp, args);
   };
@@ -93,6 +94,9 @@ TEST_CASE("matte --reset-on-scene-cut: after the cut the alpha is the second cli
     CHECK(contains(summary_of(run("both", chunk, "cut" + chunk, true), 12), ", 1 scene cut at frame 5)"));
     CHECK(contains(summary_of(run("second", chunk, "alone" + chunk, true), 7), ", no scene cuts)"));
     check_same_alpha(tmp.dir / ("cut" + chunk), 5, tmp.dir / ("alone" + chunk), 7);
+    CHECK(nlohmann::json::parse(read_text(tmp.dir / ("cut" + chunk + ".json")))["clips"][0]["scene_cuts"] ==
+          nlohmann::json{5});
+    CHECK(nlohmann::json::parse(read_text(tmp.dir / ("alone" + chunk + ".json")))["clips"][0]["scene_cuts"].empty());
   }
   // Chunks of 3 give the alpha of chunks of 1 (within a level: the batched forward pass sums in
   // another order), the cut included.
