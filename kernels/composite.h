@@ -45,8 +45,11 @@ struct BlurPlan {
 
 // Throws std::invalid_argument unless sigma > 0 and the frame is at least 1×1.
 BlurPlan make_blur_plan(size_t width, size_t height, float sigma);
-// The small blurred image of a frame, small_width × small_height × 3, each value round(v·256).
-void blur_small(const BlurPlan& plan, const uint8_t* frame, size_t frame_stride, uint16_t* small);
+// What u8_blur_small works in, kept from frame to frame.
+struct BlurBuffers {
+  std::vector<float> means, across, pad;
+  std::vector<uint32_t> column_sums;
+};
 // The scratch u8_over_blurred needs: two interpolated rows.
 static inline size_t blur_scratch_size(const BlurPlan& plan) { return 2 * 3 * plan.width; }
 
@@ -104,13 +107,18 @@ static inline std::pair<const uint16_t*, const uint16_t*> blur_rows_for(const Bl
 struct CompositeKernels {
   // Output rows [row_begin, row_end) over a background image of the same size.
   void (*u8_over)(const CompositeImages& p, const uint8_t* bg, size_t bg_stride, size_t row_begin, size_t row_end);
-  // Output rows [row_begin, row_end) over the blurred frame, from blur_small's image.
+  // The small blurred image of a frame, small_width × small_height × 3, each value round(v·256).
+  void (*u8_blur_small)(const BlurPlan& plan, const uint8_t* frame, size_t frame_stride, uint16_t* small,
+                        BlurBuffers& work);
+  // Output rows [row_begin, row_end) over the blurred frame, from u8_blur_small's image.
   void (*u8_over_blurred)(const CompositeImages& p, const BlurPlan& plan, const uint16_t* small, uint16_t* scratch,
                           size_t row_begin, size_t row_end);
 };
 
 namespace ref {
 void u8_over(const CompositeImages& p, const uint8_t* bg, size_t bg_stride, size_t row_begin, size_t row_end);
+void u8_blur_small(const BlurPlan& plan, const uint8_t* frame, size_t frame_stride, uint16_t* small,
+                   BlurBuffers& work);
 void u8_over_blurred(const CompositeImages& p, const BlurPlan& plan, const uint16_t* small, uint16_t* scratch,
                      size_t row_begin, size_t row_end);
 }  // namespace ref

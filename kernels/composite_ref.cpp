@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "kernels/composite.h"
+#include "kernels/composite_blur.hpp"
 
 namespace matte {
 
@@ -18,26 +19,6 @@ std::vector<BlurTap> blur_taps(size_t n, size_t block, size_t small_n) {
     taps[x] = {i0, i1, static_cast<uint32_t>(std::lround((s - i0) * 256.0))};
   }
   return taps;
-}
-
-// One pass of the small Gaussian along rows (step 3: the next pixel) or columns (step 3·width).
-void gaussian_pass(const std::vector<float>& taps, const float* in, float* out, size_t lines, size_t n,
-                   size_t line_step, size_t step) {
-  const auto last = static_cast<long>(n) - 1;
-  for (size_t l = 0; l < lines; ++l) {
-    for (size_t i = 0; i < n; ++i) {
-      for (size_t c = 0; c < 3; ++c) {
-        const float* p = in + l * line_step + c;
-        float sum = taps[0] * p[i * step];
-        for (size_t k = 1; k < taps.size(); ++k) {
-          const long before = std::max(static_cast<long>(i) - static_cast<long>(k), 0L);
-          const long after = std::min(static_cast<long>(i + k), last);
-          sum += taps[k] * (p[size_t(before) * step] + p[size_t(after) * step]);
-        }
-        out[l * line_step + i * step + c] = sum;
-      }
-    }
-  }
 }
 
 }  // namespace
@@ -66,32 +47,6 @@ BlurPlan make_blur_plan(size_t width, size_t height, float sigma) {
   return plan;
 }
 
-void blur_small(const BlurPlan& plan, const uint8_t* frame, size_t frame_stride, uint16_t* small) {
-  const size_t d = plan.block, sw = plan.small_width, sh = plan.small_height, n = 3 * sw * sh;
-  std::vector<float> means(n), across(n);
-  std::vector<uint32_t> column_sums(3 * plan.width);
-  for (size_t j = 0; j < sh; ++j) {
-    const size_t y_end = std::min(plan.height, (j + 1) * d);
-    std::fill(column_sums.begin(), column_sums.end(), 0u);
-    for (size_t y = j * d; y < y_end; ++y) {
-      const uint8_t* row = frame + y * frame_stride;
-      for (size_t i = 0; i < column_sums.size(); ++i) column_sums[i] += row[i];
-    }
-    for (size_t i = 0; i < sw; ++i) {
-      const size_t x_end = std::min(plan.width, (i + 1) * d);
-      const auto count = static_cast<float>((x_end - i * d) * (y_end - j * d));
-      for (size_t c = 0; c < 3; ++c) {
-        uint32_t sum = 0;
-        for (size_t x = i * d; x < x_end; ++x) sum += column_sums[3 * x + c];
-        means[3 * (j * sw + i) + c] = static_cast<float>(sum) / count;
-      }
-    }
-  }
-  gaussian_pass(plan.taps, means.data(), across.data(), sh, sw, 3 * sw, 3);
-  gaussian_pass(plan.taps, across.data(), means.data(), sw, sh, 3, 3 * sw);
-  for (size_t i = 0; i < n; ++i) small[i] = static_cast<uint16_t>(std::min(std::lround(means[i] * 256.0f), 65280L));
-}
-
 namespace ref {
 
 void u8_over(const CompositeImages& p, const uint8_t* bg, size_t bg_stride, size_t row_begin, size_t row_end) {
@@ -99,6 +54,11 @@ void u8_over(const CompositeImages& p, const uint8_t* bg, size_t bg_stride, size
     over_pixels(p.fg + y * p.fg_stride, p.alpha + y * p.alpha_stride, bg + y * bg_stride, p.out + y * p.out_stride, 0,
                 p.width);
   }
+}
+
+void u8_blur_small(const BlurPlan& plan, const uint8_t* frame, size_t frame_stride, uint16_t* small,
+                   BlurBuffers& work) {
+  blur_small(plan, frame, frame_stride, small, work);
 }
 
 void u8_over_blurred(const CompositeImages& p, const BlurPlan& plan, const uint16_t* small, uint16_t* scratch,
@@ -115,7 +75,8 @@ void u8_over_blurred(const CompositeImages& p, const BlurPlan& plan, const uint1
 
 CompositeKernels composite_kernels(Isa isa) {
   return select_table(
-      isa, [] { return CompositeKernels{.u8_over = ref::u8_over, .u8_over_blurred = ref::u8_over_blurred}; },
+      isa, [] { return CompositeKernels{
+            .u8_over = ref::u8_over, .u8_blur_small = ref::u8_blur_small, .u8_over_blurred = ref::u8_over_blurred}; },
       [](auto arch) { return composite_table<decltype(arch)>(); });
 }
 

@@ -1,10 +1,11 @@
-// Built once per ISA (MATTE_ARCH); see eltwise_simd.cpp. Blocks of 16 pixels (48 bytes, three
+// Built once per ISA (MATTE_ARCH), with -ffp-contract=off for blur_small; see eltwise_simd.cpp. Blocks of 16 pixels (48 bytes, three
 // 16-byte registers per image), blended in 16-bit lanes; the blurred levels need 32-bit products.
 #include <immintrin.h>
 
 #include <array>
 
 #include "kernels/composite.h"
+#include "kernels/composite_blur.hpp"
 #include "kernels/isa_traits.hpp"
 
 namespace matte {
@@ -89,6 +90,12 @@ void u8_over(const CompositeImages& p, const uint8_t* bg, size_t bg_stride, size
 }
 
 template <class Arch>
+void u8_blur_small(const BlurPlan& plan, const uint8_t* frame, size_t frame_stride, uint16_t* small,
+                   BlurBuffers& work) {
+  blur_small(plan, frame, frame_stride, small, work);
+}
+
+template <class Arch>
 void u8_over_blurred(const CompositeImages& p, const BlurPlan& plan, const uint16_t* small, uint16_t* scratch,
                      size_t row_begin, size_t row_end) {
   int64_t held[2] = {-1, -1};
@@ -106,7 +113,9 @@ void u8_over_blurred(const CompositeImages& p, const BlurPlan& plan, const uint1
 
 template <class Arch>
 CompositeKernels composite_table() {
-  return {.u8_over = simd::u8_over<Arch>, .u8_over_blurred = simd::u8_over_blurred<Arch>};
+  return {.u8_over = simd::u8_over<Arch>,
+          .u8_blur_small = simd::u8_blur_small<Arch>,
+          .u8_over_blurred = simd::u8_over_blurred<Arch>};
 }
 
 template CompositeKernels composite_table<MATTE_ARCH>();

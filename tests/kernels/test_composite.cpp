@@ -36,7 +36,8 @@ struct Inputs {
 std::vector<uint8_t> blurred_by_reference(const Inputs& in, float sigma) {
   const BlurPlan plan = make_blur_plan(in.width, in.height, sigma);
   std::vector<uint16_t> small(3 * plan.small_width * plan.small_height), scratch(blur_scratch_size(plan));
-  blur_small(plan, in.frame.data(), in.stride3(), small.data());
+  BlurBuffers work;
+  ref::u8_blur_small(plan, in.frame.data(), in.stride3(), small.data(), work);
   std::vector<uint8_t> out(in.frame.size(), kPoison8);
   ref::u8_over_blurred(in.images(out), plan, small.data(), scratch.data(), 0, in.height);
   return out;
@@ -92,7 +93,7 @@ TEST_CASE("make_blur_plan refuses an empty frame and a sigma out of range, sizes
   CHECK(plan.small_height == 108);
 }
 
-TEST_CASE("u8_over and u8_over_blurred match the reference over sizes, odd edges, strides, sigmas and row ranges") {
+TEST_CASE("u8_over, u8_blur_small and u8_over_blurred match the reference over sizes, odd edges, strides, sigmas and row ranges") {
   test::for_each_vector_isa([&](Isa isa) {
     const CompositeKernels k = composite_kernels(isa);
     for (size_t h : {1, 2, 3, 7, 20}) {
@@ -112,7 +113,11 @@ TEST_CASE("u8_over and u8_over_blurred match the reference over sizes, odd edges
               CAPTURE(sigma);
               const BlurPlan plan = make_blur_plan(w, h, sigma);
               std::vector<uint16_t> small(3 * plan.small_width * plan.small_height), scratch(blur_scratch_size(plan));
-              blur_small(plan, in.frame.data(), in.stride3(), small.data());
+              std::vector<uint16_t> small_got(small.size(), 0xa5a5);
+              BlurBuffers work, work_got;
+              ref::u8_blur_small(plan, in.frame.data(), in.stride3(), small.data(), work);
+              k.u8_blur_small(plan, in.frame.data(), in.stride3(), small_got.data(), work_got);
+              CHECK(small_got == small);
               std::vector<uint8_t> blur_want(in.frame.size(), kPoison8), blur_got(blur_want);
               ref::u8_over_blurred(in.images(blur_want), plan, small.data(), scratch.data(), rb, re);
               std::fill(scratch.begin(), scratch.end(), uint16_t{0xa5a5});
