@@ -1,5 +1,7 @@
 #include "tools/matte/background.h"
 
+#include <algorithm>
+#include <charconv>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -57,7 +59,19 @@ void scale_into(const cv::Mat& src, int width, int height, cv::Mat& dst) {
 
 BackgroundSpec default_background() { return {cv::Vec3b(155, 255, 120), ""}; }
 
+float default_blur_sigma(int width, int height) { return float(std::max(width, height)) / 96.0f; }
+
 BackgroundSpec parse_background(const std::string& text) {
+  if (text == "blur") return {std::nullopt, "", true};
+  if (text.starts_with("blur:")) {
+    const std::string s = text.substr(5);
+    float sigma = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), sigma);
+    if (ec != std::errc() || end != s.data() + s.size() || s.empty() || !(sigma > 0.0f && sigma <= 1000.0f)) {
+      throw UsageError("--background " + text + ": the blur's sigma must be a number of pixels in (0, 1000]");
+    }
+    return {std::nullopt, "", true, sigma};
+  }
   // Signs and dots count too: "-1,0,0" or "0.5,0,0" is a malformed colour (a usage error), not a file.
   const bool colour_like =
       text.starts_with('#') || text.find_first_not_of("0123456789,+-. ") == std::string::npos;
@@ -69,6 +83,10 @@ BackgroundSpec parse_background(const std::string& text) {
 
 Background::Background(const BackgroundSpec& spec, int width, int height, int64_t max_pixels)
     : spec_(spec), width_(width), height_(height), max_pixels_(max_pixels) {
+  if (spec_.blur) {
+    blurred_.emplace(width_, height_, spec_.blur_sigma > 0 ? spec_.blur_sigma : default_blur_sigma(width_, height_));
+    return;
+  }
   if (spec_.colour) {
     frame_ = cv::Mat(height_, width_, CV_8UC3, cv::Scalar((*spec_.colour)[0], (*spec_.colour)[1], (*spec_.colour)[2]));
     return;
@@ -81,16 +99,22 @@ Background::Background(const BackgroundSpec& spec, int width, int height, int64_
   video_ = FrameSource::open(spec_.path, 0, 0.0, max_pixels_);
 }
 
-cv::Mat Background::next() {
+cv::Mat Background::next(const cv::Mat& frame) {
+  if (blurred_) return frame;
   if (!video_) return frame_;
   cv::Mat raw;
   if (!video_->read(raw)) {
     video_ = FrameSource::open(spec_.path, 0, 0.0, max_pixels_);  // loop (reopened: FFmpeg seeks inexactly)
     if (!video_->read(raw)) throw Error(spec_.path + ": cannot decode as an image or a video");
   }
-  cv::Mat frame;
-  scale_into(raw, width_, height_, frame);
-  return frame;
+  cv::Mat scaled;
+  scale_into(raw, width_, height_, scaled);
+  return scaled;
+}
+
+void Background::composite(const Matte& m, const cv::Mat& background, cv::Mat& out) {
+  if (blurred_) blurred_->composite(m, background, out);
+  else composite_over(m, background, out);
 }
 
 }  // namespace matte::cli

@@ -10,33 +10,36 @@ namespace matte::cli {
 
 namespace {
 
-// One row of composite_over. (x + 127) / 255 == (v + (v >> 8)) >> 8 with v = x + 128 for every
-// x ≤ 255·255, so all arithmetic fits 16 bits and vectorises; the AVX2 clone is 3.5× faster than
-// SSE2 at 1080p (x86-64's baseline), and the composition is a sizeable share of a frame's CPU time
-// next to the encoder. `alpha3` is the row's alpha repeated per channel, so the blend is one flat loop.
-[[gnu::target_clones("avx2", "default")]] void composite_row(const uint8_t* __restrict fg, const uint8_t* __restrict alpha,
-                                                            const uint8_t* __restrict bg, uint8_t* __restrict dst,
-                                                            uint8_t* __restrict alpha3, int width) {
-  for (int x = 0; x < width; ++x) alpha3[3 * x] = alpha3[3 * x + 1] = alpha3[3 * x + 2] = alpha[x];
-  for (int i = 0; i < 3 * width; ++i) {
-    const uint16_t a = alpha3[i];
-    const uint16_t v = uint16_t(fg[i] * a + bg[i] * uint16_t(255 - a) + 128);
-    dst[i] = uint8_t((v + (v >> 8)) >> 8);
+CompositeImages images(const Matte& m, cv::Mat& out) {
+  out.create(m.height, m.width, CV_8UC3);
+  const auto w = size_t(m.width);
+  return {w, size_t(m.height), m.foreground8.data(), 3 * w, m.alpha8.data(), w, out.data, out.step};
+}
+
+void check_size(const Matte& m, const cv::Mat& image, const char* what) {
+  if (image.type() != CV_8UC3 || image.cols != m.width || image.rows != m.height) {
+    throw Error(std::string("composite: the ") + what + " must be 8-bit BGR of the matte's size");
   }
 }
 
 }  // namespace
 
 void composite_over(const Matte& m, const cv::Mat& background_bgr, cv::Mat& out) {
-  if (background_bgr.type() != CV_8UC3 || background_bgr.cols != m.width || background_bgr.rows != m.height) {
-    throw Error("composite_over: the background must be 8-bit BGR of the matte's size");
-  }
-  out.create(m.height, m.width, CV_8UC3);
-  std::vector<uint8_t> alpha3(size_t(m.width) * 3);
-  for (int y = 0; y < m.height; ++y) {
-    composite_row(m.foreground8.data() + size_t(y) * m.width * 3, m.alpha8.data() + size_t(y) * m.width,
-                  background_bgr.ptr<uint8_t>(y), out.ptr<uint8_t>(y), alpha3.data(), m.width);
-  }
+  check_size(m, background_bgr, "background");
+  matte::composite().u8_over(images(m, out), background_bgr.data, background_bgr.step, 0, size_t(m.height));
+}
+
+BlurredBackdrop::BlurredBackdrop(int width, int height, float sigma)
+    : plan_(make_blur_plan(size_t(width), size_t(height), sigma)),
+      small_(3 * plan_.small_width * plan_.small_height),
+      scratch_(blur_scratch_size(plan_)) {}
+
+void BlurredBackdrop::composite(const Matte& m, const cv::Mat& frame_bgr, cv::Mat& out) {
+  check_size(m, frame_bgr, "frame");
+  if (size_t(m.width) != plan_.width || size_t(m.height) != plan_.height) throw Error("composite: the frame size changed");
+  const CompositeKernels& kernels = matte::composite();
+  kernels.u8_blur_small(plan_, frame_bgr.data, frame_bgr.step, small_.data(), work_);
+  kernels.u8_over_blurred(images(m, out), plan_, small_.data(), scratch_.data(), 0, size_t(m.height));
 }
 
 void foreground_with_alpha(const Matte& m, cv::Mat& out) {

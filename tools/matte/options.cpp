@@ -86,8 +86,11 @@ video formats (--video-codec, default by extension: .mp4 .m4v .mov .mkv h264, .w
 )";
 
 const char* const kHelpOptions = R"(options:
-  --background BG            colour #RRGGBB or R,G,B, an image (scaled to the frame) or a video
-                             (scaled, looped); default 120,255,155 (RVM's green)
+  --background BG            colour #RRGGBB or R,G,B, an image (scaled to the frame), a video
+                             (scaled, looped), or blur[:S]: the frame's own background blurred
+                             (Gaussian, sigma S pixels in (0, 1000]; default the frame's longer
+                             side / 96, 20 at 1080p; ./blur names a file); default 120,255,155
+                             (RVM's green)
   --resize-plate             BGMv2: scale a plate of another size to the frame (else an error)
   --plate-median             BGMv2: one still plate from the plate video (or folder of images),
                              the per-pixel median of its frames (the lower middle value for an
@@ -149,6 +152,7 @@ examples:
   matte --model rvm.safetensors --input camera:0 --preview --output-composition live.mp4
   matte --model rvm.safetensors --input-list clips.txt --shard 0/4 --output-composition 'out/{stem}.mp4' \
         --output-alpha 'out/{stem}_alpha/' --json report_0.json
+  matte --model rvm.safetensors --input call.mp4 --output-composition blurred.mp4 --background blur:12
   matte --model bgm.safetensors --input take.mp4 --background-plate plate.jpg --output-alpha pha.mp4 \
         --output-refine-map refined/
 )";

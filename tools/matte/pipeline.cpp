@@ -80,7 +80,7 @@ class BatchReader {
   void add(Batch& batch, cv::Mat bgr, const FrameTime& time) {
     batch.frames.push_back(std::move(bgr));
     batch.times.push_back(time);
-    if (job_.background) batch.backgrounds.push_back(job_.background->next());
+    if (job_.background) batch.backgrounds.push_back(job_.background->next(batch.frames.back()));
     if (job_.plate) batch.plates.push_back(job_.plate->next());
   }
 
@@ -109,8 +109,8 @@ void infer(Session& session, PlateCheck* check, Batch& batch, Pool<Matte>& pool)
   batch.mattes = session.process_chunk(images);
 }
 
-void write_frame(const Matte& m, const FrameTime& time, const cv::Mat& background, std::vector<Output>& outputs,
-                 cv::Mat& composite, bool want_composite) {
+void write_frame(const Matte& m, const FrameTime& time, Background* backdrop, const cv::Mat& background,
+                 std::vector<Output>& outputs, cv::Mat& composite, bool want_composite) {
   cv::Mat pixels;
   bool composited = false;
   for (Output& out : outputs) {
@@ -123,7 +123,7 @@ void write_frame(const Matte& m, const FrameTime& time, const cv::Mat& backgroun
         if (out.sink->keeps_transparency()) {
           foreground_with_alpha(m, pixels);
         } else {
-          composite_over(m, background, composite);
+          backdrop->composite(m, background, composite);
           composited = true;
           pixels = composite;
         }
@@ -131,7 +131,7 @@ void write_frame(const Matte& m, const FrameTime& time, const cv::Mat& backgroun
     }
     out.sink->write(pixels, time);
   }
-  if (want_composite && !composited) composite_over(m, background, composite);
+  if (want_composite && !composited) backdrop->composite(m, background, composite);
 }
 
 // A one-slot hand-over between two stages. close() is final: every waiting and later push or
@@ -221,7 +221,8 @@ PipelineResult run_pipeline(const PipelineJob& job) {
         if (batch->starts_scene) result.scene_cuts.push_back(result.frames);
         for (size_t i = 0; i < batch->mattes.size(); ++i) {
           const cv::Mat background = job.background ? batch->backgrounds[i] : cv::Mat();
-          write_frame(batch->mattes[i], batch->times[i], background, *job.outputs, composite, job.want_composite);
+          write_frame(batch->mattes[i], batch->times[i], job.background, background, *job.outputs, composite,
+                      job.want_composite);
           ++result.frames;
           result.refined_patches += batch->mattes[i].refined_patches;
           if (job.on_frame) job.on_frame(result.frames, composite);
