@@ -60,20 +60,21 @@ static inline uint8_t blend_u8(uint32_t f, uint32_t a, uint32_t b) {
   return static_cast<uint8_t>((v + (v >> 8)) >> 8);
 }
 
-// Small row `j` interpolated to the frame's width: 3·width values round(v·256).
+// Small row `j` interpolated to the frame's width: 3·width values round(v·128), at most 32640, so
+// the vector paths multiply them in signed 16-bit lanes.
 static inline void blur_expand_row(const BlurPlan& plan, const uint16_t* small, size_t j, uint16_t* out) {
   const uint16_t* row = small + j * plan.small_width * 3;
   for (size_t x = 0; x < plan.width; ++x) {
     const BlurTap t = plan.cols[x];
     for (size_t c = 0; c < 3; ++c) {
-      out[3 * x + c] = static_cast<uint16_t>((row[3 * t.i0 + c] * (256 - t.w) + row[3 * t.i1 + c] * t.w + 128) >> 8);
+      out[3 * x + c] = static_cast<uint16_t>((row[3 * t.i0 + c] * (256 - t.w) + row[3 * t.i1 + c] * t.w + 256) >> 9);
     }
   }
 }
 
 // The blurred level between two expanded rows, weight w/256 on the second.
 static inline uint32_t blur_level(uint32_t h0, uint32_t h1, uint32_t w) {
-  return (h0 * (256 - w) + h1 * w + 32768) >> 16;
+  return (h0 * (256 - w) + h1 * w + 16384) >> 15;
 }
 
 // Pixels [begin, end) of one output row over a background row, or over expanded rows h0, h1.
