@@ -45,7 +45,8 @@ struct BlurPlan {
 
 // Throws std::invalid_argument unless sigma > 0 and the frame is at least 1×1.
 BlurPlan make_blur_plan(size_t width, size_t height, float sigma);
-// What u8_blur_small works in, kept from frame to frame.
+// What u8_blur_small works in, kept from frame to frame: the small image blurred along its rows
+// (12 bytes per small pixel) and row-sized buffers.
 struct BlurBuffers {
   std::vector<float> means, across, pad;
   std::vector<uint32_t> column_sums;
