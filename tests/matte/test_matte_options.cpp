@@ -1,6 +1,8 @@
 // `matte`'s flag parsing and its progress/summary text, in-process.
 #include <doctest/doctest.h>
 
+#include <sstream>
+
 #include "tools/common/args.h"
 #include "tools/matte/options.h"
 #include "tools/matte/progress.h"
@@ -90,6 +92,13 @@ TEST_CASE("matte progress line and summary") {
   CHECK(progress_line(100, 100, 10.0).find("100%") != std::string::npos);
   CHECK(summary_line(100, 1920, 1080, 10.0, "downsample ratio 0.25, 2 threads") ==
         "matte: 100 frames 1920x1080 in 10.00 s, 10.00 fps (downsample ratio 0.25, 2 threads)");
+  // In a batch: the clip before the bar and in the summary.
+  CHECK(summary_line(3, 640, 360, 1.0, "2 threads", "clip 2/6 take.mp4: ") ==
+        "matte: clip 2/6 take.mp4: 3 frames 640x360 in 1.00 s, 3.00 fps (2 threads)");
+  std::ostringstream terminal;
+  Progress bar(terminal, 10, true, "clip 2/6 take.mp4: ");
+  bar.update(1);
+  CHECK(terminal.str().starts_with("\rclip 2/6 take.mp4: 1/10 ["));
 }
 
 }  // namespace matte::cli
