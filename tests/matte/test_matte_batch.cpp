@@ -254,6 +254,16 @@ TEST_CASE("matte --json for a single run") {
   check_success(run_matte(tmp, {"--model", require_shared(kRvm), "--input", suit, "--output-alpha", tmp / "pha2.png",
                                 "--json", tmp / "report.json"}),
                 1);
+  // Never over or into what the run reads or writes.
+  check_failure(tmp, {"--model", require_shared(kRvm), "--input", suit, "--output-alpha", tmp / "pha3.png", "--json",
+                      tmp / "pha3.png"},
+                {2}, {tmp / "pha3.png", "--json would write over or into --output-alpha"});
+  check_failure(tmp, {"--model", require_shared(kRvm), "--input", suit, "--output-alpha", tmp / "pha3", "--json",
+                      tmp / "pha3/r.json"},
+                {2}, {"--json would write over or into --output-alpha"});
+  check_failure(tmp, {"--model", require_shared(kRvm), "--input", suit, "--output-alpha", tmp / "pha3.png", "--json",
+                      suit},
+                {2}, {"--json would write over or into an input"});
   write_text(tmp / "notes.json", "{\"mine\": 1}\n");
   check_failure(tmp, {"--model", require_shared(kRvm), "--input", suit, "--output-alpha", tmp / "pha3.png", "--json",
                       tmp / "notes.json"},

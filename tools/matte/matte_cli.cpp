@@ -349,6 +349,25 @@ void check_batch_paths(const std::vector<MatteOptions>& clips) {
   }
 }
 
+// The report is written last: never over, or into, what the run reads or writes.
+void check_report_target(const MatteOptions& o, const std::vector<MatteOptions>& clips) {
+  const fs::path report = normal(o.json);
+  const auto refuse = [&](const std::string& path, const std::string& what) {
+    const fs::path other = normal(path);
+    if (report == other || is_within(report, other)) {
+      throw UsageError(o.json + ": --json would write over or into " + what + " (" + path + ")");
+    }
+  };
+  refuse(o.model, "the model");
+  if (!o.input_list.empty()) refuse(o.input_list, "the clip list");
+  for (const MatteOptions& c : clips) {
+    refuse(c.input, "an input");
+    if (!c.plate.empty()) refuse(c.plate, "a background plate");
+    if (!c.background.path.empty()) refuse(c.background.path, "a background");
+    for (const OutputRequest& out : c.outputs) refuse(out.path, out.flag);
+  }
+}
+
 bool outputs_exist(const MatteOptions& o) {
   return std::all_of(o.outputs.begin(), o.outputs.end(), [](const OutputRequest& out) {
     return fs::exists(fs::symlink_status(without_trailing_slash(out.path)));
@@ -365,7 +384,10 @@ int run(const MatteOptions& o, std::ostream& out, std::ostream& err, bool err_is
   std::vector<MatteOptions> clips;
   for (const Clip& clip : list) clips.push_back(clip_options(o, clip, width));
   if (batch) check_batch_paths(clips);
-  if (!o.json.empty()) check_report_path(o.json);
+  if (!o.json.empty()) {
+    check_report_target(o, clips);
+    check_report_path(o.json);
+  }
 
   RunContext run{out, err, err_is_terminal, signal_received, o.threads > 0 ? o.threads : tbb::info::default_concurrency()};
   std::vector<ClipReport> reports;
