@@ -6,6 +6,7 @@
 
 #include "engine/weight_file.h"
 #include "tests/matte/cli_test_util.h"
+#include "tests/matte/media.h"
 #include "tests/shared_data.h"
 #include "tools/onnx2flat/convert.h"
 
@@ -13,7 +14,6 @@ namespace matte::test {
 
 namespace {
 
-const char* const kRvm = "models/rvm_mobilenetv3_fp32.onnx";
 constexpr int kFrames = 3;  // per clip (--frames): enough to carry the recurrent state
 
 // The model converted once per test, outside the folder whose listing the tests check.
@@ -34,13 +34,13 @@ struct ClipList {
 ClipList make_list(const TempDir& tmp) {
   fs::create_directories(tmp.dir / "clips" / "seq");
   for (int k = 0; k < 2; ++k) {
-    fs::copy_file(require_shared("media/plates/greenscreen_src_658x370.png"), tmp.dir / "clips" / "seq" / cv::format("%d.png", k));
+    fs::copy_file(require_shared(kGreenSrc), tmp.dir / "clips" / "seq" / cv::format("%d.png", k));
   }
   ClipList list;
-  list.inputs = {require_shared("media/video/mechanic_360x640.mp4"),  require_shared("media/images/suit_570x407.png"),
+  list.inputs = {require_shared(kClip),  require_shared(kSuit),
                  "seq",
-                 require_shared("media/video/studio_1920x1080.mp4"), require_shared("media/images/portrait_900x1156.jpg"),
-                 require_shared("media/video/mechanic_audio_360x640.mp4")};
+                 require_shared(kStudio), require_shared(kPortrait),
+                 require_shared(kAudioClip)};
   list.stems = {"mechanic_360x640", "suit_570x407", "seq", "studio_1920x1080", "portrait_900x1156", "mechanic_audio_360x640"};
   list.path = tmp / "clips/list.txt";
   std::string text = "# six clips\n\n";
@@ -220,8 +220,8 @@ TEST_CASE("matte batch: Ctrl-C stops after cleaning the clip in progress") {
 TEST_CASE("matte batch: a missing clip is reported, the others done, exit 1") {
   const TempDir tmp;
   const std::string model = converted_rvm(tmp);
-  const std::string suit = require_shared("media/images/suit_570x407.png");
-  write_text(tmp / "list.txt", suit + "\nmissing.mp4\n" + require_shared("media/images/portrait_900x1156.jpg") + "\n");
+  const std::string suit = require_shared(kSuit);
+  write_text(tmp / "list.txt", suit + "\nmissing.mp4\n" + require_shared(kPortrait) + "\n");
   const RunResult r = run_matte(tmp, {"--model", model, "--input-list", tmp / "list.txt", "--output-alpha",
                                       tmp / "{stem}.png", "--json", tmp / "report.json"});
   INFO("stdout: ", r.out, "\nstderr: ", r.err);
@@ -239,7 +239,7 @@ TEST_CASE("matte batch: a missing clip is reported, the others done, exit 1") {
 
 TEST_CASE("matte --json for a single run") {
   const TempDir tmp;
-  const std::string suit = require_shared("media/images/suit_570x407.png");
+  const std::string suit = require_shared(kSuit);
   const RunResult r = run_matte(tmp, {"--model", require_shared(kRvm), "--input", suit, "--output-alpha",
                                       tmp / "pha.png", "--json", tmp / "report.json"});
   check_success(r, 1);
@@ -275,8 +275,8 @@ TEST_CASE("matte batch: command-line and list errors, before any work") {
   const std::string model = require_shared(kRvm);
   fs::create_directories(tmp.dir / "a");
   fs::create_directories(tmp.dir / "b");
-  fs::copy_file(require_shared("media/images/suit_570x407.png"), tmp.dir / "a" / "x.png");
-  fs::copy_file(require_shared("media/images/suit_570x407.png"), tmp.dir / "b" / "x.png");
+  fs::copy_file(require_shared(kSuit), tmp.dir / "a" / "x.png");
+  fs::copy_file(require_shared(kSuit), tmp.dir / "b" / "x.png");
   write_text(tmp / "list.txt", "a/x.png\nb/x.png\n");
   const std::string list = tmp / "list.txt";
   check_failure(tmp, {"--model", model, "--input-list", list, "--output-alpha", tmp / "{stem}_{take}/"}, {2},
@@ -301,7 +301,7 @@ TEST_CASE("matte batch: command-line and list errors, before any work") {
   }
   check_failure(tmp, {"--model", model, "--input-list", list, "--output-alpha", "-"}, {2}, {"not with --input-list"});
   // One clip's output is another's input.
-  fs::copy_file(require_shared("media/images/suit_570x407.png"), tmp.dir / "b" / "1.png");
+  fs::copy_file(require_shared(kSuit), tmp.dir / "b" / "1.png");
   write_text(tmp / "list2.txt", "b/1.png\na/x.png\n");
   check_failure(tmp, {"--model", model, "--input-list", tmp / "list2.txt", "--output-alpha", tmp / "b/{index}.png"}, {2},
                 {"clip 0's input is clip 1's --output-alpha"});
@@ -312,7 +312,7 @@ TEST_CASE("matte batch: {index} is zero-padded to the list's width, {parent} nam
   const std::string model = converted_rvm(tmp);
   std::string text;
   fs::create_directories(tmp.dir / "takes");
-  fs::copy_file(require_shared("media/images/suit_570x407.png"), tmp.dir / "takes" / "suit.png");
+  fs::copy_file(require_shared(kSuit), tmp.dir / "takes" / "suit.png");
   for (int k = 0; k < 11; ++k) text += k == 10 ? "takes/suit.png\n" : "# line " + std::to_string(k) + "\n";
   text += "takes/suit.png\n";  // the same input again: told apart by {index}
   for (int k = 0; k < 10; ++k) text += "takes/suit.png\n";

@@ -8,6 +8,7 @@
 #include "kernels/composite.h"
 #include "tests/matte/av_test_util.h"
 #include "tests/matte/cli_test_util.h"
+#include "tests/matte/media.h"
 #include "tests/shared_data.h"
 #include "tools/common/args.h"
 #include "tools/common/frames.h"
@@ -17,7 +18,6 @@ namespace matte::test {
 
 namespace {
 
-const char* const kRvm = "models/rvm_mobilenetv3_fp32.onnx";
 
 // The reference's composition of `fg` (BGR) by `alpha` over `frame` blurred with `sigma`.
 cv::Mat reference_blur_composite(const cv::Mat& frame, const cv::Mat& fg, const cv::Mat& alpha, float sigma) {
@@ -74,7 +74,7 @@ TEST_CASE("matte io: --background blur and blur:S parse, a malformed sigma is a 
 }
 
 TEST_CASE("matte: --background blur on an image equals the reference blur and composite within 1 level") {
-  const std::string model = require_shared(kRvm), suit = require_shared("media/images/suit_570x407.png");
+  const std::string model = require_shared(kRvm), suit = require_shared(kSuit);
   const cv::Mat frame = cli::read_image_bgr(suit);
   for (const std::string& background : {std::string("blur"), std::string("blur:2.5")}) {
     CAPTURE(background);
@@ -92,7 +92,7 @@ TEST_CASE("matte: --background blur on an image equals the reference blur and co
 
 TEST_CASE("matte: --background blur:S on video frames equals the reference in a lossless composition video") {
   const std::string model = require_shared(kRvm);
-  const cv::Mat photo = cli::read_image_bgr(require_shared("media/images/portrait_900x1156.jpg"));
+  const cv::Mat photo = cli::read_image_bgr(require_shared(kPortrait));
   const TempDir tmp;
   // Three odd-sized crops in a lossless input, so the test has the very pixels the tool decodes.
   std::vector<cv::Mat> frames;
@@ -114,7 +114,7 @@ TEST_CASE("matte: --background blur:S on video frames equals the reference in a 
 }
 
 TEST_CASE("matte: --background with a bad blur sigma exits 2 naming the flag, before anything is written") {
-  const std::string model = require_shared(kRvm), suit = require_shared("media/images/suit_570x407.png");
+  const std::string model = require_shared(kRvm), suit = require_shared(kSuit);
   const TempDir tmp;
   for (const char* bad : {"blur:0", "blur:x", "blur:5000"}) {
     check_failure(tmp, {"--model", model, "--input", suit, "--background", bad, "--output-composition", tmp / "c.bmp"},

@@ -9,6 +9,7 @@
 
 #include "engine/weight_file.h"
 #include "tests/matte/cli_test_util.h"
+#include "tests/matte/media.h"
 #include "tests/shared_data.h"
 #include "tools/common/frames.h"
 #include "tools/onnx2flat/convert.h"
@@ -18,9 +19,6 @@ namespace matte::test {
 
 namespace {
 
-const char* const kRvm = "models/rvm_mobilenetv3_fp32.onnx";
-const char* const kClip = "media/video/mechanic_360x640.mp4";  // 360x640 portrait, 388 frames
-const char* const kSuit = "media/images/suit_570x407.png";
 
 void require_onnx_runtime() {
   std::string why;
@@ -242,7 +240,7 @@ TEST_CASE("matte: --background colour fills the composition where alpha is 0, an
 
 TEST_CASE("matte: a folder of images is one sequence in name order, at --fps") {
   const std::string model = require_shared(kRvm);
-  const cv::Mat photo = cv::imread(require_shared("media/images/portrait_900x1156.jpg"), cv::IMREAD_COLOR);
+  const cv::Mat photo = cv::imread(require_shared(kPortrait), cv::IMREAD_COLOR);
   REQUIRE(!photo.empty());
   const TempDir tmp;
   fs::create_directories(tmp.dir / "frames");
@@ -377,7 +375,7 @@ TEST_CASE("matte: undecodable input, an empty folder and --start past the end (e
 
 TEST_CASE("matte: a folder image of another size mid-run stops every stage, names the file, leaves nothing") {
   const std::string model = require_shared(kRvm);
-  const cv::Mat photo = cv::imread(require_shared("media/images/portrait_900x1156.jpg"), cv::IMREAD_COLOR);
+  const cv::Mat photo = cv::imread(require_shared(kPortrait), cv::IMREAD_COLOR);
   REQUIRE(!photo.empty());
   const TempDir tmp;
   fs::create_directories(tmp.dir / "frames");
@@ -486,7 +484,7 @@ namespace {
 
 // Signals matte once its temporaries exist (processing under way), then expects `code` and nothing left.
 void check_interrupted(int sig, int code) {
-  const std::string model = require_shared(kRvm), clip = require_shared("media/video/studio_1920x1080.mp4");
+  const std::string model = require_shared(kRvm), clip = require_shared(kStudio);
   const TempDir tmp;
   Child child({"--model", model, "--input", clip, "--threads", "1", "--output-composition", tmp / "out.mp4",
                "--output-alpha", tmp / "alphadir"},
@@ -565,9 +563,6 @@ namespace matte::test {
 
 namespace {
 
-const char* const kBgm = "models/bgm_mobilenetv2_fp32.onnx";
-const char* const kParkingSrc = "media/plates/parking_src_1920x1080.jpg";
-const char* const kParkingPlate = "media/plates/parking_bgr_1920x1080.jpg";
 
 }  // namespace
 
@@ -601,8 +596,8 @@ TEST_CASE("matte BGMv2: alpha of a frame with its plate matches ONNX Runtime wit
 }
 
 TEST_CASE("matte BGMv2: sizes not divisible by 4 are padded and cropped back, video plate and --resize-plate") {
-  const std::string model = require_shared(kBgm), src = require_shared("media/plates/greenscreen_src_658x370.png"),
-                    plate = require_shared("media/plates/greenscreen_bgr_658x370.png");
+  const std::string model = require_shared(kBgm), src = require_shared(kGreenSrc),
+                    plate = require_shared(kGreenPlate);
   const TempDir tmp;
   check_success(run_matte(tmp, {"--model", model, "--input", src, "--background-plate", plate, "--threads", "2",
                                 "--output-composition", tmp / "comp.png", "--output-error", tmp / "err.png"}),
@@ -626,7 +621,7 @@ TEST_CASE("matte BGMv2: sizes not divisible by 4 are padded and cropped back, vi
 
 TEST_CASE("matte BGMv2: a missing plate, a plate of another size, and BGMv2 outputs for RVM are refused") {
   const std::string bgm = require_shared(kBgm), rvm = require_shared(kRvm), src = require_shared(kParkingSrc),
-                    small_plate = require_shared("media/plates/greenscreen_bgr_658x370.png");
+                    small_plate = require_shared(kGreenPlate);
   const TempDir tmp;
   check_failure(tmp, {"--model", bgm, "--input", src, "--output-alpha", tmp / "a.png"}, {1},
                 {bgm, "--background-plate"});

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "engine/error.h"
+#include "tests/matte/media.h"
 #include "tests/shared_data.h"
 #include "tools/common/args.h"
 #include "tools/matte/background.h"
@@ -260,7 +261,7 @@ TEST_CASE("matte io: a colour background is a constant frame of the output size"
 }
 
 TEST_CASE("matte io: an image background is scaled to the frame (area when shrinking)") {
-  const std::string path = test::require_shared("media/images/suit_570x407.png");
+  const std::string path = test::require_shared(test::kSuit);
   Background bg(parse_background(path), 33, 17);
   const cv::Mat& frame = bg.next();
   REQUIRE(frame.type() == CV_8UC3);
@@ -296,7 +297,7 @@ TEST_CASE("matte io: a missing or undecodable background names its path") {
 }
 
 TEST_CASE("matte io: a video source has the container's size, rate and frame count") {
-  const std::string path = test::require_shared("media/video/mechanic_360x640.mp4");
+  const std::string path = test::require_shared(test::kClip);
   auto source = FrameSource::open(path, 0, 0);
   cv::VideoCapture direct(path, cv::CAP_FFMPEG);
   CHECK(source->width() == 360);
@@ -315,7 +316,7 @@ TEST_CASE("matte io: a video source has the container's size, rate and frame cou
 }
 
 TEST_CASE("matte io: --start 5 gives the video's 6th frame, decoded not sought") {
-  const std::string path = test::require_shared("media/video/mechanic_360x640.mp4");
+  const std::string path = test::require_shared(test::kClip);
   auto source = FrameSource::open(path, 5, 0);
   CHECK(source->remaining() == 388 - 5);
   cv::VideoCapture direct(path, cv::CAP_FFMPEG);
@@ -330,7 +331,7 @@ TEST_CASE("matte io: --start 5 gives the video's 6th frame, decoded not sought")
 }
 
 TEST_CASE("matte io: a video source ends after its last frame") {
-  const std::string path = test::require_shared("media/video/mechanic_360x640.mp4");
+  const std::string path = test::require_shared(test::kClip);
   auto source = FrameSource::open(path, 385, 0);
   CHECK(source->remaining() == 3);
   cv::Mat frame;
@@ -342,7 +343,7 @@ TEST_CASE("matte io: a video source ends after its last frame") {
 }
 
 TEST_CASE("matte io: --start past a video's end names the path") {
-  const std::string path = test::require_shared("media/video/mechanic_360x640.mp4");
+  const std::string path = test::require_shared(test::kClip);
   CHECK(error_of([&] { FrameSource::open(path, 388, 0); }) == path + ": no frames after --start 388");
 }
 

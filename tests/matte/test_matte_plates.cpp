@@ -8,6 +8,7 @@
 #include "engine/matte.h"
 #include "engine/weight_file.h"
 #include "tests/matte/cli_test_util.h"
+#include "tests/matte/media.h"
 #include "tests/shared_data.h"
 #include "tools/matte/median_plate.h"
 #include "tools/onnx2flat/convert.h"
@@ -16,11 +17,6 @@ namespace matte::test {
 
 namespace {
 
-const char* const kBgm = "models/bgm_mobilenetv2_fp32.onnx";
-const char* const kGreenSrc = "media/plates/greenscreen_src_658x370.png";
-const char* const kGreenPlate = "media/plates/greenscreen_bgr_658x370.png";
-const char* const kParkingSrc = "media/plates/parking_src_1920x1080.jpg";
-const char* const kParkingPlate = "media/plates/parking_bgr_1920x1080.jpg";
 
 cv::Mat solid(uint8_t value) { return cv::Mat(2, 3, CV_8UC3, cv::Scalar::all(value)); }
 

@@ -10,15 +10,13 @@
 #include <opencv2/imgproc.hpp>
 
 #include "tests/matte/cli_test_util.h"
+#include "tests/matte/media.h"
 #include "tests/shared_data.h"
 
 namespace matte::test {
 
 namespace {
 
-const char* const kRvm = "models/rvm_mobilenetv3_fp32.onnx";
-const char* const kClip = "media/video/mechanic_360x640.mp4";  // 360x640 portrait, 388 frames
-const char* const kSuit = "media/images/suit_570x407.png";
 
 void put_chunk(std::ofstream& out, const char* type, const std::string& data) {
   auto be32 = [&](uint32_t v) {
@@ -167,7 +165,7 @@ TEST_CASE("matte safety: a frame over --max-pixels is refused from its header, c
 
 TEST_CASE("matte safety: an alpha-only 4K run holds no float planes (peak memory per pixel)") {
   const std::string model = require_shared(kRvm);
-  const cv::Mat photo = cv::imread(require_shared("media/images/office_1920x1080.jpg"), cv::IMREAD_COLOR);
+  const cv::Mat photo = cv::imread(require_shared(kOffice), cv::IMREAD_COLOR);
   REQUIRE(!photo.empty());
   const TempDir tmp;
   cv::Mat big;

@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "tests/matte/cli_test_util.h"
+#include "tests/matte/media.h"
 #include "tests/shared_data.h"
 #include "tools/matte/scene_cut.h"
 #include "tools/matte/source.h"
@@ -27,7 +28,6 @@ std::vector<LumaHistogram> histograms_of(const std::string& input) {
   return histograms;
 }
 
-const char* const kRvm = "models/rvm_mobilenetv3_fp32.onnx";
 
 // The first `count` frames of a shared clip, centre-cropped to 9:16 and scaled to 180×320: two
 // clips of one size, small enough for a quick run.
@@ -115,7 +115,7 @@ TEST_CASE("matte --reset-on-scene-cut: after the cut the alpha is the second cli
 
 TEST_CASE(
     "matte --reset-on-scene-cut: the threshold is checked, attached with '=', and a network without state refuses it") {
-  const std::string rvm = require_shared(kRvm), clip = require_shared("media/video/mechanic_360x640.mp4");
+  const std::string rvm = require_shared(kRvm), clip = require_shared(kClip);
   const TempDir tmp;
   const Args base{"--model", rvm, "--input", clip, "--frames", "2", "--output-alpha", tmp / "alpha"};
   const std::vector<std::pair<std::string, std::string>> cases = {
@@ -137,9 +137,9 @@ TEST_CASE(
   valued.push_back("--reset-on-scene-cut=0.5");
   CHECK(contains(summary_of(run_matte(tmp, valued), 2), ", no scene cuts)"));
 
-  const std::string bgm = require_shared("models/bgm_mobilenetv2_fp32.onnx"),
-                    src = require_shared("media/plates/greenscreen_src_658x370.png"),
-                    plate = require_shared("media/plates/greenscreen_bgr_658x370.png");
+  const std::string bgm = require_shared(kBgm),
+                    src = require_shared(kGreenSrc),
+                    plate = require_shared(kGreenPlate);
   check_failure(tmp,
                 {"--model", bgm, "--input", src, "--background-plate", plate, "--reset-on-scene-cut", "--output-alpha",
                  tmp / "a.png"},

@@ -11,16 +11,13 @@
 #include "kernels/yuv.h"
 #include "tests/matte/av_test_util.h"
 #include "tests/matte/cli_test_util.h"
+#include "tests/matte/media.h"
 #include "tests/shared_data.h"
 
 namespace matte::test {
 
 namespace {
 
-const char* const kRvm = "models/rvm_mobilenetv3_fp32.onnx";
-const char* const kClip = "media/video/mechanic_360x640.mp4";             // 360x640 portrait, 388 frames
-const char* const kAudioClip = "media/video/mechanic_audio_360x640.mp4";  // the same at 30000/1001, AAC
-const char* const kSuit = "media/images/suit_570x407.png";
 
 struct CodecCase {
   const char* codec;
@@ -100,7 +97,7 @@ TEST_CASE("matte video: every codec keeps count, odd size and pixel format, loss
 }
 
 TEST_CASE("matte video: the H.264 path's own YUV 4:2:0 conversion is within one level of libswscale's exact one") {
-  const cv::Mat photo = cv::imread(require_shared("media/plates/parking_src_1920x1080.jpg"), cv::IMREAD_COLOR);
+  const cv::Mat photo = cv::imread(require_shared(kParkingSrc), cv::IMREAD_COLOR);
   REQUIRE(photo.cols == 1920);
   const int w = photo.cols, h = photo.rows;
   cv::Mat y(h, w, CV_8UC1), u(h / 2, w / 2, CV_8UC1), v(h / 2, w / 2, CV_8UC1);
