@@ -14,7 +14,7 @@ namespace matte::test {
 
 namespace {
 
-constexpr int kFrames = 3;  // per clip (--frames): enough to carry the recurrent state
+constexpr int kFrames = 2;  // per clip (--frames): the second frame carries the first one's state
 
 // The model converted once per test, outside the folder whose listing the tests check.
 std::string converted_rvm(const TempDir& tmp) {

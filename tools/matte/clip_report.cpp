@@ -12,6 +12,7 @@
 
 #include "engine/error.h"
 #include "engine/matte.h"
+#include "tools/matte/staged_output.h"
 
 namespace matte::cli {
 
@@ -105,12 +106,7 @@ void write_report(const std::string& path, const std::string& model, const Shard
                       {"fps", rate(t.frames, t.seconds)}}}};
   const std::string text = doc.dump(2) + "\n";
   const fs::path target(path);
-  std::string name = target.filename().string();
-  name.insert(0, 1, '.');
-  name += ".matte-tmp-" + std::to_string(::getpid());
-  const fs::path temporary = target.parent_path() / name;
-  // Exclusive and not through a link: a leftover of a killed run with this pid is removed first.
-  ::unlink(temporary.c_str());
+  const fs::path temporary = target.parent_path() / temporary_name(target);
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) throw Error(path + ": cannot write the report (" + std::strerror(errno) + ")");
   size_t written = 0;
