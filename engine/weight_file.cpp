@@ -15,6 +15,7 @@
 #include <set>
 
 #include "engine/error.h"
+#include "engine/replace_file.h"
 
 namespace matte {
 
@@ -337,35 +338,7 @@ void write_weight_file(const std::string& path, const Metadata& metadata, const 
   } catch (const Error& e) {
     fail(path, e.what());
   }
-  std::string tmp = path + ".tmp-XXXXXX";
-  const int fd = mkstemp(tmp.data());
-  if (fd < 0) fail(path, "cannot create a temporary file beside it: " + errno_text());
-  const auto abandon = [&](const std::string& problem) {
-    const std::string why = errno_text();
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    fail(path, problem + ": " + why);
-  };
-  // mkstemp creates 0600; a weight file is not secret.
-  if (fchmod(fd, 0644) != 0) abandon("cannot set permissions of " + tmp);
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n == 0) errno = EIO;
-    if (n <= 0) abandon("cannot write " + tmp);
-    done += static_cast<size_t>(n);
-  }
-  if (::close(fd) != 0) {
-    const std::string why = errno_text();
-    ::unlink(tmp.c_str());
-    fail(path, "cannot write " + tmp + ": " + why);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = errno_text();
-    ::unlink(tmp.c_str());
-    fail(path, "cannot rename " + tmp + " onto it: " + why);
-  }
+  replace_file(path, bytes.data(), bytes.size());
 }
 
 }  // namespace matte

@@ -1,18 +1,13 @@
 #include "tools/matte/clip_report.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "engine/error.h"
 #include "engine/matte.h"
-#include "tools/matte/staged_output.h"
+#include "engine/replace_file.h"
 
 namespace matte::cli {
 
@@ -105,24 +100,7 @@ void write_report(const std::string& path, const std::string& model, const Shard
                       {"seconds", t.seconds},
                       {"fps", rate(t.frames, t.seconds)}}}};
   const std::string text = doc.dump(2) + "\n";
-  const fs::path target(path);
-  const fs::path temporary = target.parent_path() / temporary_name(target);
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error(path + ": cannot write the report (" + std::strerror(errno) + ")");
-  size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    written += size_t(n);
-  }
-  const int write_errno = written == text.size() ? 0 : errno ? errno : EIO;
-  ::close(fd);
-  if (write_errno != 0 || ::rename(temporary.c_str(), target.c_str()) != 0) {
-    const std::string reason = std::strerror(write_errno ? write_errno : errno);
-    ::unlink(temporary.c_str());
-    throw Error(path + ": cannot write the report (" + reason + ")");
-  }
+  replace_file(path, text.data(), text.size());
 }
 
 }  // namespace matte::cli

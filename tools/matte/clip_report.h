@@ -37,7 +37,7 @@ std::string batch_summary(const BatchTotals& totals);
 // Throws Error naming `path` unless nothing is there or a report of this tool's, which a run
 // replaces (so that a resumed batch can rewrite its report).
 void check_report_path(const std::string& path);
-// Writes the report as JSON to a temporary beside `path`, renamed over it once complete.
+// Writes the report as JSON to a temporary beside `path`, renamed over it once complete (replace_file).
 // `shard` is null for a run without --shard.
 void write_report(const std::string& path, const std::string& model, const Shard* shard,
                   const std::vector<ClipReport>& reports, const BatchTotals& totals);

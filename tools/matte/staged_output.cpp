@@ -143,10 +143,6 @@ void remove_stale_temporaries(const fs::path& parent, const fs::path& target) {
 
 }  // namespace
 
-fs::path temporary_name(const fs::path& target) {
-  return temporary_prefix(target) + std::to_string(getpid()) + "-" + random_hex() + "-" + host_name();
-}
-
 fs::path without_trailing_slash(const std::string& path) {
   const size_t end = path.find_last_not_of('/');
   return end == std::string::npos ? fs::path(path) : fs::path(path.substr(0, end + 1));
@@ -194,7 +190,7 @@ StagedOutput::StagedOutput(const std::string& path, OutputKind kind, bool overwr
     if (!overwrite_) throw Error(path + ": exists (use --overwrite to replace it)");
   }
   remove_stale_temporaries(parent, target_);
-  folder_ = parent / temporary_name(target_);
+  folder_ = parent / (temporary_prefix(target_) + std::to_string(getpid()) + "-" + random_hex() + "-" + host_name());
   if (::mkdir(folder_.c_str(), 0700) != 0) throw Error(path + ": cannot write (" + errno_text() + ")");
   if (kind_ == OutputKind::png_sequence) {
     work_ = folder_;

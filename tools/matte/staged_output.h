@@ -20,9 +20,6 @@ enum class OutputKind { video, png_sequence, image };
 // "out/alpha/" names the folder "out/alpha" (and "out/link/" the link, not what it points to).
 std::filesystem::path without_trailing_slash(const std::string& path);
 
-// A temporary's name for `target` (in its folder): `.NAME.matte-tmp-PID-RANDOM-HOST`.
-std::filesystem::path temporary_name(const std::filesystem::path& target);
-
 // Throws Error naming `path` unless what is there (if anything) is an output this tool could have
 // written: for a PNG sequence a folder of NNNNNN.png files only, for a video or an image a regular
 // file whose first bytes are of the format its extension names.
